@@ -1,0 +1,12 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularJSONAPIView
+
+from ponton.knowledge.api import ArticleSearchView, ArticleSuggestView
+
+app_name = "api"
+
+urlpatterns = [
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("articles", ArticleSearchView.as_view(), name="articles"),
+    path("articles/suggest", ArticleSuggestView.as_view(), name="articles-suggest"),
+]

@@ -1,0 +1,32 @@
+"""Build the demo company: people, knowledge base and ninety days of history."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from django.db import transaction
+
+from ponton.demo import history, people
+from ponton.knowledge.portability import import_folder
+
+KB_FOLDER = Path(__file__).resolve().parent / "kb"
+
+
+@transaction.atomic
+def load_demo(*, seed: int = 7, with_history: bool = True) -> dict[str, int]:
+    rng = random.Random(seed)
+    created = people.create_people(rng)
+    report = import_folder(KB_FOLDER)
+    if not report.ok:
+        raise RuntimeError("The demo knowledge base does not import:\n" + "\n".join(report.errors))
+    figures = {"articles": report.created, "customers": len(created["customers"])}
+    if with_history:
+        figures.update(history.generate(customers=created["customers"], seed=seed))
+    return figures
+
+
+def demo_is_loaded() -> bool:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username="admin").exists()

@@ -1,0 +1,42 @@
+"""`ponton demo`: set up the embedded demo on first start, then serve it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import uvicorn
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from ponton.demo.loader import demo_is_loaded, load_demo
+from ponton.demo.people import DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = "Create the demo database on first start (migrations, demo company, history) and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="Prepare the database and stop.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write("Applying migrations…")
+        call_command("migrate", verbosity=0, interactive=False)
+        if demo_is_loaded():
+            self.stdout.write("Demo data already loaded.")
+        else:
+            self.stdout.write("Loading the demo company (people, knowledge base, 90 days of history)…")
+            started = time.monotonic()
+            figures = load_demo()
+            summary = ", ".join(f"{v} {k}" for k, v in figures.items())
+            self.stdout.write(f"Loaded in {time.monotonic() - started:.1f}s: {summary}.")
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(
+            self.style.SUCCESS(f"\nPonton demo on {url}\n")
+            + f"Sign in with any of: admin, supervisor, agent, agent2 (staff), client (a customer).\n"
+            f"Password for all: {DEMO_PASSWORD}\nKnowledge-base editor: {url}fr/manage/articles/\n"
+        )
+        if not options["no_serve"]:
+            uvicorn.run("ponton.asgi:application", host=options["host"], port=options["port"], log_level="info")

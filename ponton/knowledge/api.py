@@ -1,0 +1,106 @@
+"""Public search API of the help center."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import translation as i18n
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from ponton.knowledge import search
+from ponton.knowledge.search import Hit, Viewer
+
+
+class SearchQuery(serializers.Serializer):
+    q = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+    lang = serializers.ChoiceField(choices=["fr", "en"], default="fr")
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+class ArticleHitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    snippet = serializers.CharField(help_text="HTML; query words in <mark>.")
+    score = serializers.FloatField()
+    category = serializers.CharField()
+    lang = serializers.CharField()
+
+
+class ArticleResultsSerializer(serializers.Serializer):
+    results = ArticleHitSerializer(many=True)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class SuggestionResultsSerializer(serializers.Serializer):
+    results = SuggestionSerializer(many=True)
+
+
+def _hit_json(hit: Hit) -> dict[str, object]:
+    t = hit.translation
+    with i18n.override(t.language):
+        url = reverse("knowledge:article", args=[t.slug])
+    return {
+        "id": t.article_id,
+        "title": t.title,
+        "url": url,
+        "snippet": hit.snippet,
+        "score": hit.score,
+        "category": t.article.category.name(t.language),
+        "lang": t.language,
+    }
+
+
+class ArticleSearchView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        operation_id="articles_search",
+        parameters=[SearchQuery],
+        responses=ArticleResultsSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        """Search published articles: stemmed, accent-insensitive, typo-tolerant."""
+        params = SearchQuery(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        hits = search.search(
+            params.validated_data["q"],
+            lang=params.validated_data["lang"],
+            viewer=Viewer.for_user(request.user),
+            limit=params.validated_data["limit"],
+        )
+        return Response({"results": [_hit_json(h) for h in hits]})
+
+
+class ArticleSuggestView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    @extend_schema(
+        operation_id="articles_suggest",
+        parameters=[SearchQuery],
+        responses=SuggestionResultsSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        """Titles that match what the customer is typing (the last word may be unfinished)."""
+        params = SearchQuery(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        hits = search.search(
+            params.validated_data["q"],
+            lang=params.validated_data["lang"],
+            viewer=Viewer.for_user(request.user),
+            limit=min(params.validated_data["limit"], 8),
+            as_you_type=True,
+            snippets=False,
+        )
+        return Response({"results": [{"title": h.translation.title, "url": _hit_json(h)["url"]} for h in hits]})

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    """A help-center shelf; names are stored in both interface languages."""
+
+    slug = models.SlugField(unique=True)
+    icon = models.CharField(max_length=32, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    name_fr = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120)
+    description_fr = models.CharField(max_length=300, blank=True)
+    description_en = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name_fr
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_fr
+
+    def description(self, lang: str) -> str:
+        return self.description_en if lang == "en" else self.description_fr
+
+
+class Audience(models.TextChoices):
+    PUBLIC = "public", _("Everyone")
+    SIGNED_IN = "signed_in", _("Signed-in customers")
+
+
+class Article(models.Model):
+    """One answer to one customer need, whatever the language.
+
+    Targeting, ownership and review date are shared by the translations: the
+    owner answers for the need, not for a language.
+    """
+
+    key = models.SlugField(unique=True, max_length=120)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.PUBLIC)
+    plans = models.JSONField(default=list, blank=True)
+    modules = models.JSONField(default=list, blank=True)
+    segments = models.JSONField(default=list, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_articles",
+    )
+    review_due = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class ArticleTranslation(models.Model):
+    """The article in one language: what customers read and search."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=2, choices=settings.LANGUAGES)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    body = models.TextField(help_text="Markdown")
+    body_html = models.TextField(editable=False, default="")
+    excerpt = models.CharField(max_length=300, editable=False, default="")
+    questions = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "language"], name="one_translation_per_language"),
+            models.UniqueConstraint(fields=["language", "slug"], name="unique_slug_per_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} [{self.language}]"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+
+class ArticleVersion(models.Model):
+    """A saved state of a translation, kept so every change has an author and can be undone."""
+
+    translation = models.ForeignKey(
+        ArticleTranslation, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    questions = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["translation", "number"], name="unique_version_number")
+        ]
+
+
+class Feedback(models.Model):
+    """A reader's answer to "Did this answer your question?"."""
+
+    translation = models.ForeignKey(
+        ArticleTranslation, on_delete=models.CASCADE, related_name="feedback"
+    )
+    helpful = models.BooleanField()
+    comment = models.TextField(blank=True)
+    visitor_id = models.CharField(max_length=36, blank=True)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class SearchEntry(models.Model):
+    """Normalised terms of a published translation, the portable half of the search index.
+
+    The engine half lives in the database: an FTS5 table over these columns on
+    SQLite, a generated weighted tsvector with a GIN index on PostgreSQL.
+    """
+
+    translation = models.OneToOneField(
+        ArticleTranslation, on_delete=models.CASCADE, related_name="search_entry"
+    )
+    language = models.CharField(max_length=2, db_index=True)
+    title_terms = models.TextField()
+    question_terms = models.TextField()
+    body_terms = models.TextField()
+    words = models.TextField(help_text="Distinct folded words, to keep SearchWord counts exact.")
+
+
+class SearchWord(models.Model):
+    """A folded surface word of the published articles, for typo correction."""
+
+    language = models.CharField(max_length=2)
+    word = models.CharField(max_length=64)
+    documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["language", "word"], name="unique_search_word")
+        ]

@@ -1,0 +1,377 @@
+"""Help-center search: stemmed, accent-insensitive, typo-tolerant, targeted.
+
+Documents and queries go through `text.terms`, so matching happens on folded
+stems. The ranking engine is the database's own full-text index (FTS5 with
+BM25 on SQLite, a weighted tsvector with GIN on PostgreSQL); titles weigh
+most, then example questions, then the body. Query words that no article
+contains are corrected against the vocabulary of published articles, so a
+typo still finds its article.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from rapidfuzz.distance import Levenshtein
+
+from ponton.knowledge import text
+from ponton.knowledge.markdown import plain_text
+from ponton.knowledge.models import (
+    Article,
+    ArticleTranslation,
+    Audience,
+    SearchEntry,
+    SearchWord,
+    Status,
+)
+
+TITLE_WEIGHT, QUESTION_WEIGHT, BODY_WEIGHT = 10.0, 6.0, 1.0
+VOCABULARY_TTL_SECONDS = 30.0
+
+
+# Who is searching ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What targeting needs to know about the reader.
+
+    Anonymous visitors see every public article (they may be prospects);
+    signed-in customers see what matches their plan, modules and segment;
+    staff see everything.
+    """
+
+    signed_in: bool = False
+    staff: bool = False
+    plan: str = ""
+    modules: frozenset[str] = field(default_factory=frozenset)
+    segment: str = ""
+
+    @classmethod
+    def for_user(cls, user: Any) -> Viewer:
+        if user is None or not user.is_authenticated:
+            return cls()
+        if user.is_agent:
+            return cls(signed_in=True, staff=True)
+        profile = getattr(user, "profile", None)
+        if profile is None:
+            return cls(signed_in=True)
+        return cls(
+            signed_in=True,
+            plan=profile.plan,
+            modules=frozenset(profile.modules or ()),
+            segment=profile.segment,
+        )
+
+    def can_see(self, article: Article) -> bool:
+        if self.staff:
+            return True
+        if article.audience == Audience.SIGNED_IN and not self.signed_in:
+            return False
+        if not self.signed_in:
+            return True
+        return (
+            (not article.plans or self.plan in article.plans)
+            and (not article.segments or self.segment in article.segments)
+            and (not article.modules or bool(self.modules.intersection(article.modules)))
+        )
+
+
+@dataclass
+class Hit:
+    translation: ArticleTranslation
+    score: float
+    snippet: str = ""  # safe HTML, query words wrapped in <mark>
+
+
+# Indexing -----------------------------------------------------------------------
+
+
+def _document_fields(translation: ArticleTranslation) -> tuple[str, str, str, set[str]]:
+    lang = translation.language
+    questions = "\n".join(translation.questions)
+    body = plain_text(translation.body_html)
+    vocabulary = {
+        w
+        for w in text.words(f"{translation.title}\n{questions}\n{body}")
+        if len(w) >= 3 and not w.isdigit()
+    }
+    return (
+        " ".join(text.terms(translation.title, lang)),
+        " ".join(text.terms(questions, lang)),
+        " ".join(text.terms(body, lang)),
+        vocabulary,
+    )
+
+
+@transaction.atomic
+def index_translation(translation: ArticleTranslation) -> None:
+    """Bring the index in line with one translation: indexed if published, absent if not."""
+    entry = SearchEntry.objects.filter(translation=translation).first()
+    old_words = set(entry.words.split()) if entry else set()
+    if translation.status != Status.PUBLISHED:
+        if entry:
+            entry.delete()
+        _count_words(translation.language, added=set(), removed=old_words)
+        return
+    title_terms, question_terms, body_terms, new_words = _document_fields(translation)
+    SearchEntry.objects.update_or_create(
+        translation=translation,
+        defaults={
+            "language": translation.language,
+            "title_terms": title_terms,
+            "question_terms": question_terms,
+            "body_terms": body_terms,
+            "words": " ".join(sorted(new_words)),
+        },
+    )
+    _count_words(translation.language, added=new_words - old_words, removed=old_words - new_words)
+
+
+def _count_words(lang: str, *, added: set[str], removed: set[str]) -> None:
+    if added:
+        SearchWord.objects.filter(language=lang, word__in=added).update(documents=F("documents") + 1)
+        known = set(
+            SearchWord.objects.filter(language=lang, word__in=added).values_list("word", flat=True)
+        )
+        SearchWord.objects.bulk_create(
+            [SearchWord(language=lang, word=w, documents=1) for w in added - known],
+            ignore_conflicts=True,
+        )
+    if removed:
+        SearchWord.objects.filter(language=lang, word__in=removed).update(documents=F("documents") - 1)
+        SearchWord.objects.filter(language=lang, documents__lte=0).delete()
+    _vocabularies.pop(lang, None)
+
+
+@transaction.atomic
+def rebuild_index(batch_size: int = 2000) -> int:
+    """Rebuild the whole index from the published translations; returns how many were indexed."""
+    SearchEntry.objects.all().delete()
+    SearchWord.objects.all().delete()
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    entries: list[SearchEntry] = []
+    published = ArticleTranslation.objects.filter(status=Status.PUBLISHED).only(
+        "id", "language", "title", "questions", "body_html"
+    )
+    indexed = 0
+    for translation in published.iterator(chunk_size=batch_size):
+        title_terms, question_terms, body_terms, words = _document_fields(translation)
+        counts[translation.language].update(words)
+        entries.append(
+            SearchEntry(
+                translation_id=translation.pk,
+                language=translation.language,
+                title_terms=title_terms,
+                question_terms=question_terms,
+                body_terms=body_terms,
+                words=" ".join(sorted(words)),
+            )
+        )
+        if len(entries) >= batch_size:
+            indexed += len(SearchEntry.objects.bulk_create(entries))
+            entries = []
+    indexed += len(SearchEntry.objects.bulk_create(entries))
+    for lang, counter in counts.items():
+        SearchWord.objects.bulk_create(
+            (SearchWord(language=lang, word=w, documents=n) for w, n in counter.items()),
+            batch_size=batch_size,
+        )
+    _vocabularies.clear()
+    return indexed
+
+
+# Typo correction ------------------------------------------------------------------
+
+
+class _Vocabulary:
+    """The folded words of published articles, bucketed by length for quick fuzzy lookup."""
+
+    def __init__(self, rows: Iterable[tuple[str, int]]) -> None:
+        self.frequency: dict[str, int] = {}
+        self.by_length: dict[int, list[str]] = defaultdict(list)
+        for word, documents in rows:
+            self.frequency[word] = documents
+            self.by_length[len(word)].append(word)
+        self.loaded_at = time.monotonic()
+
+    def corrections(self, word: str, limit: int = 3) -> list[str]:
+        """Known words within one edit (two for long words), most frequent first."""
+        max_distance = 1 if len(word) <= 5 else 2
+        found: list[tuple[int, int, str]] = []
+        for length in range(len(word) - max_distance, len(word) + max_distance + 1):
+            for candidate in self.by_length.get(length, ()):
+                distance = Levenshtein.distance(word, candidate, score_cutoff=max_distance)
+                if distance <= max_distance:
+                    found.append((distance, -self.frequency[candidate], candidate))
+        found.sort()
+        return [candidate for _, _, candidate in found[:limit]]
+
+
+_vocabularies: dict[str, _Vocabulary] = {}
+
+
+def _vocabulary(lang: str) -> _Vocabulary:
+    vocabulary = _vocabularies.get(lang)
+    if vocabulary is None or time.monotonic() - vocabulary.loaded_at > VOCABULARY_TTL_SECONDS:
+        rows = SearchWord.objects.filter(language=lang).values_list("word", "documents")
+        vocabulary = _vocabularies[lang] = _Vocabulary(rows.iterator(chunk_size=5000))
+    return vocabulary
+
+
+# Querying -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What to look for: one group of alternative stems per query word (the word
+    and its typo corrections), and the unfinished last word while typing."""
+
+    groups: tuple[tuple[str, ...], ...]
+    prefix: str = ""
+    all_words: bool = False  # suggestions narrow as the customer types; search stays lenient
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups and not self.prefix
+
+    @property
+    def stems(self) -> set[str]:
+        return {stem for group in self.groups for stem in group}
+
+
+MIN_PREFIX = 2
+
+
+def parse_query(query: str, lang: str, *, as_you_type: bool = False) -> ParsedQuery:
+    all_words = text.words(query)
+    content = [w for w in all_words if not text.is_stop_word(w, lang)] or all_words
+    prefix = ""
+    if as_you_type and content and query[-1:].isalnum():
+        prefix = content.pop()
+        if len(prefix) < MIN_PREFIX:
+            prefix = ""
+    vocabulary = _vocabulary(lang)
+    groups: list[tuple[str, ...]] = []
+    for word in content:
+        alternatives = [word]
+        if word not in vocabulary.frequency and len(word) >= 4 and not word.isdigit():
+            alternatives += vocabulary.corrections(word)
+        groups.append(tuple(dict.fromkeys(text.stem(a, lang) for a in alternatives)))
+    return ParsedQuery(tuple(groups), prefix, all_words=as_you_type)
+
+
+def _fts5_query(parsed: ParsedQuery) -> str:
+    parts = ["(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in parsed.groups]
+    if parsed.prefix:
+        parts.append(f'"{parsed.prefix}"*')
+    return (" AND " if parsed.all_words else " OR ").join(parts)
+
+
+def _tsquery(parsed: ParsedQuery) -> str:
+    parts = ["(" + " | ".join(f"'{s}'" for s in group) + ")" for group in parsed.groups]
+    if parsed.prefix:
+        parts.append(f"'{parsed.prefix}':*")
+    return (" & " if parsed.all_words else " | ").join(parts)
+
+
+def _ranked_ids(parsed: ParsedQuery, lang: str, limit: int) -> list[tuple[int, float]]:
+    """(translation id, score) best first, from the database's full-text engine."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT e.translation_id, ts_rank(e.search_vector, q, 1) AS rank "
+                "FROM knowledge_searchentry e, to_tsquery('simple', %s) q "
+                "WHERE e.language = %s AND e.search_vector @@ q "
+                "ORDER BY rank DESC, e.translation_id LIMIT %s",
+                [_tsquery(parsed), lang, limit],
+            )
+            return [(row[0], float(row[1])) for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT e.translation_id, "
+            f"-bm25(knowledge_search_fts, {TITLE_WEIGHT}, {QUESTION_WEIGHT}, {BODY_WEIGHT}) AS score "
+            "FROM knowledge_search_fts JOIN knowledge_searchentry e "
+            "ON e.id = knowledge_search_fts.rowid "
+            "WHERE knowledge_search_fts MATCH %s AND e.language = %s "
+            "ORDER BY score DESC, e.translation_id LIMIT %s",
+            [_fts5_query(parsed), lang, limit],
+        )
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
+def search(
+    query: str,
+    *,
+    lang: str,
+    viewer: Viewer,
+    limit: int = 10,
+    as_you_type: bool = False,
+    snippets: bool = True,
+) -> list[Hit]:
+    """Published translations in `lang` that answer `query` and that `viewer` may read."""
+    parsed = parse_query(query, lang, as_you_type=as_you_type)
+    if parsed.empty:
+        return []
+    # Targeting is applied after ranking, so ask for more than needed.
+    ranked = _ranked_ids(parsed, lang, limit * 3 + 10)
+    translations = ArticleTranslation.objects.select_related("article", "article__category").in_bulk(
+        [pk for pk, _ in ranked]
+    )
+    hits: list[Hit] = []
+    for pk, score in ranked:
+        translation = translations.get(pk)
+        if translation is None or not viewer.can_see(translation.article):
+            continue
+        hits.append(Hit(translation, round(score, 4)))
+        if len(hits) == limit:
+            break
+    if snippets:
+        for hit in hits:
+            hit.snippet = snippet(plain_text(hit.translation.body_html), parsed.stems, lang, parsed.prefix)
+    return hits
+
+
+# Snippets ---------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+")
+
+
+def snippet(body: str, stems: set[str], lang: str, prefix: str = "", length: int = 220) -> str:
+    """The passage of `body` richest in query words, escaped, with those words in <mark>."""
+
+    def matches(word: str) -> bool:
+        folded = text.fold(word)
+        return text.stem(folded, lang) in stems or bool(prefix and folded.startswith(prefix))
+
+    sentences = [s for s in _SENTENCE.split(body) if s.strip()] or [body]
+    scores = [sum(matches(w) for w in _TOKEN.findall(s)) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    passage = sentences[best]
+    for following in sentences[best + 1 :]:
+        if len(passage) + len(following) + 1 > length:
+            break
+        passage += " " + following
+    if len(passage) > length:
+        passage = passage[: length - 1].rsplit(" ", 1)[0] + "…"
+    return _highlight(passage, matches)
+
+
+def _highlight(passage: str, matches: Any) -> str:
+    out: list[str] = []
+    position = 0
+    for token in _TOKEN.finditer(passage):
+        out.append(html.escape(passage[position : token.start()]))
+        word = html.escape(token.group())
+        out.append(f"<mark>{word}</mark>" if matches(token.group()) else word)
+        position = token.end()
+    out.append(html.escape(passage[position:]))
+    return "".join(out)

@@ -1,0 +1,66 @@
+"""Reading the knowledge base for the help center, with targeting applied."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db.models import Count, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ponton.journeys.models import EventKind, JourneyEvent
+from ponton.knowledge.models import ArticleTranslation, Category, Status
+from ponton.knowledge.search import Viewer
+
+POPULAR_WINDOW = timedelta(days=30)
+
+
+def published(lang: str) -> QuerySet[ArticleTranslation]:
+    return ArticleTranslation.objects.filter(language=lang, status=Status.PUBLISHED).select_related(
+        "article", "article__category"
+    )
+
+
+def visible_in_category(category: Category, lang: str, viewer: Viewer) -> list[ArticleTranslation]:
+    translations = published(lang).filter(article__category=category).order_by("title")
+    return [t for t in translations if viewer.can_see(t.article)]
+
+
+def access_translation(slug: str, lang: str, viewer: Viewer) -> ArticleTranslation:
+    """The published translation the viewer may read, or 404 (the same for missing and hidden)."""
+    translation = published(lang).filter(slug=slug).first()
+    if translation is None or not viewer.can_see(translation.article):
+        raise Http404
+    return translation
+
+
+def popular_article_ids() -> list[int]:
+    """Article ids by views over the last 30 days, most read first (cached ten minutes)."""
+
+    def compute() -> list[int]:
+        rows = (
+            JourneyEvent.objects.filter(
+                kind=EventKind.ARTICLE_VIEW, occurred_at__gte=timezone.now() - POPULAR_WINDOW
+            )
+            .values("data__article")
+            .annotate(views=Count("id"))
+            .order_by("-views")[:50]
+        )
+        return [int(r["data__article"]) for r in rows if r["data__article"] is not None]
+
+    return cache.get_or_set("knowledge:popular", compute, 600)
+
+
+def popular(lang: str, viewer: Viewer, limit: int = 6) -> list[ArticleTranslation]:
+    ids = popular_article_ids()
+    by_article = {t.article_id: t for t in published(lang).filter(article_id__in=ids)}
+    ordered = [by_article[i] for i in ids if i in by_article]
+    if len(ordered) < limit:  # a new help center has no history yet
+        ordered += [t for t in published(lang).order_by("-published_at") if t not in ordered]
+    return [t for t in ordered if viewer.can_see(t.article)][:limit]
+
+
+def translation_in(translation: ArticleTranslation, lang: str) -> ArticleTranslation | None:
+    """The same article in another language, if published."""
+    return published(lang).filter(article_id=translation.article_id).first()

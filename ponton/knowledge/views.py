@@ -1,0 +1,107 @@
+"""The help center: home, categories, articles, search."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ponton.journeys.models import EventKind
+from ponton.journeys.services import record_request_event
+from ponton.knowledge import search as search_engine
+from ponton.knowledge import selectors
+from ponton.knowledge.models import Category
+from ponton.knowledge.search import Viewer
+from ponton.knowledge.services import record_feedback
+
+MAX_QUERY_LENGTH = 200
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    lang = request.LANGUAGE_CODE
+    viewer = Viewer.for_user(request.user)
+    record_request_event(request, EventKind.PAGE_VIEW, {"page": "home"})
+    return render(
+        request,
+        "knowledge/home.html",
+        {
+            "categories": Category.objects.all(),
+            "popular": selectors.popular(lang, viewer),
+        },
+    )
+
+
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    lang = request.LANGUAGE_CODE
+    shelf = get_object_or_404(Category, slug=slug)
+    record_request_event(request, EventKind.PAGE_VIEW, {"page": "category", "category": slug})
+    return render(
+        request,
+        "knowledge/category.html",
+        {
+            "category": shelf,
+            "articles": selectors.visible_in_category(shelf, lang, Viewer.for_user(request.user)),
+        },
+    )
+
+
+def article(request: HttpRequest, slug: str) -> HttpResponse:
+    lang = request.LANGUAGE_CODE
+    translation = selectors.access_translation(slug, lang, Viewer.for_user(request.user))
+    from_search = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
+    data = {"article": translation.article_id, "translation": translation.pk, "title": translation.title}
+    if from_search:
+        record_request_event(request, EventKind.SEARCH_CLICK, {**data, "query": from_search})
+    record_request_event(request, EventKind.ARTICLE_VIEW, data)
+    return render(
+        request,
+        "knowledge/article.html",
+        {
+            "translation": translation,
+            "article": translation.article,
+            "category": translation.article.category,
+            "other": selectors.translation_in(translation, "en" if lang == "fr" else "fr"),
+            "feedback": request.GET.get("feedback", ""),
+        },
+    )
+
+
+@require_POST
+def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
+    lang = request.LANGUAGE_CODE
+    translation = selectors.access_translation(slug, lang, Viewer.for_user(request.user))
+    helpful = request.POST.get("helpful") == "yes"
+    record_feedback(
+        translation,
+        helpful=helpful,
+        comment=request.POST.get("comment", ""),
+        visitor_id=getattr(request, "visitor_id", ""),
+        customer=request.user,
+        language=lang,
+    )
+    answer = "yes" if helpful else "no"
+    return redirect(f"{reverse('knowledge:article', args=[slug])}?feedback={answer}#feedback")
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    lang = request.LANGUAGE_CODE
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    viewer = Viewer.for_user(request.user)
+    hits = search_engine.search(query, lang=lang, viewer=viewer) if query else []
+    other_lang = "en" if lang == "fr" else "fr"
+    # A customer who types in the other language still deserves an answer.
+    other_hits = (
+        search_engine.search(query, lang=other_lang, viewer=viewer, limit=5)
+        if query and not hits
+        else []
+    )
+    if query:
+        record_request_event(
+            request, EventKind.SEARCH, {"query": query, "results": len(hits) + len(other_hits)}
+        )
+    return render(
+        request,
+        "knowledge/search.html",
+        {"query": query, "hits": hits, "other_hits": other_hits, "other_lang": other_lang},
+    )

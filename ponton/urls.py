@@ -1,0 +1,22 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("api/v1/", include("ponton.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("healthz", health),
+    *i18n_patterns(
+        path("", include("ponton.knowledge.urls")),
+        path("contact/", include("ponton.conversations.urls")),
+        path("accounts/", include("ponton.accounts.urls")),
+        prefix_default_language=True,
+    ),
+]
