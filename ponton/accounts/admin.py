@@ -15,7 +15,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "role", "language", "is_active")
     list_filter = ("role", "language", "is_active", "teams")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Ponton", {"fields": ("role", "language", "teams", "skills")}),
     )
     inlines = [CustomerProfileInline]

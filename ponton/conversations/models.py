@@ -83,7 +83,9 @@ class Author(models.TextChoices):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
     author = models.CharField(max_length=16, choices=Author.choices)
     author_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -101,3 +103,6 @@ class Message(models.Model):
                 name="one_message_per_client_id",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.text[:60]}"

@@ -37,7 +37,9 @@ class ContactRequest:
     customer: Any = None
 
 
-def context_packet(*, visitor_id: str, customer: Any, reason: str, signals: list[dict[str, Any]]) -> dict[str, Any]:
+def context_packet(
+    *, visitor_id: str, customer: Any, reason: str, signals: list[dict[str, Any]]
+) -> dict[str, Any]:
     """What the agent needs so the customer never repeats themselves: who they
     are, what they searched, read and tried in the last day."""
     since = timezone.now() - CONTEXT_LOOKBACK
@@ -51,11 +53,29 @@ def context_packet(*, visitor_id: str, customer: Any, reason: str, signals: list
     for event in events.order_by("occurred_at", "id") if (customer or visitor_id) else []:
         at = event.occurred_at.isoformat()
         if event.kind == EventKind.SEARCH:
-            searches.append({"query": event.data.get("query", ""), "results": event.data.get("results", 0), "at": at})
+            searches.append(
+                {
+                    "query": event.data.get("query", ""),
+                    "results": event.data.get("results", 0),
+                    "at": at,
+                }
+            )
         elif event.kind == EventKind.ARTICLE_VIEW:
-            viewed.append({"article": event.data.get("article"), "title": event.data.get("title", ""), "at": at})
+            viewed.append(
+                {
+                    "article": event.data.get("article"),
+                    "title": event.data.get("title", ""),
+                    "at": at,
+                }
+            )
         elif event.kind == EventKind.ARTICLE_FEEDBACK:
-            feedback.append({"title": event.data.get("title", ""), "helpful": event.data.get("helpful"), "at": at})
+            feedback.append(
+                {
+                    "title": event.data.get("title", ""),
+                    "helpful": event.data.get("helpful"),
+                    "at": at,
+                }
+            )
     return {
         "reason": reason,
         "signals": signals,
@@ -122,7 +142,9 @@ def request_contact(request: ContactRequest) -> Conversation:
             signals=[],
         ),
     )
-    Message.objects.create(conversation=conversation, author=Author.CUSTOMER, author_user=customer, text=text)
+    Message.objects.create(
+        conversation=conversation, author=Author.CUSTOMER, author_user=customer, text=text
+    )
     record_event(
         EventKind.CONTACT_REQUEST,
         visitor_id=request.visitor_id,
@@ -130,11 +152,11 @@ def request_contact(request: ContactRequest) -> Conversation:
         language=request.language,
         data={"conversation": conversation.pk, "channel": ConversationChannel.WEB_FORM},
     )
-    transaction.on_commit(lambda: _acknowledge(conversation))
+    transaction.on_commit(lambda: _acknowledge(conversation, text))
     return conversation
 
 
-def _acknowledge(conversation: Conversation) -> None:
+def _acknowledge(conversation: Conversation, text: str) -> None:
     with override(conversation.language):
         send_mail(
             subject=_("We received your request #%(id)s") % {"id": conversation.pk},
@@ -142,7 +164,7 @@ def _acknowledge(conversation: Conversation) -> None:
                 "Hello,\n\nAn advisor has your request and everything you already read on the help "
                 "center. You will get the answer at this address.\n\nYour request:\n%(text)s\n"
             )
-            % {"text": conversation.messages.first().text if conversation.messages.exists() else ""},
+            % {"text": text},
             from_email=None,
             recipient_list=[conversation.email],
             fail_silently=True,

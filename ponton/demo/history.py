@@ -33,14 +33,26 @@ DAYS = 90
 # Needs the knowledge base does not cover yet: they show up as gaps.
 GAP_QUERIES = {
     "fr": [
-        "parrainage ami code promo", "carte cadeau", "frais de résiliation ancien opérateur remboursement",
-        "immeuble pas éligible fibre", "changer ma box pour la nouvelle", "abonnement disney plus",
-        "numéro de TVA sur facture", "ligne fixe sans box", "appels masqués", "tarif étudiant",
-        "box 4G pour résidence secondaire", "bloquer les appels publicitaires",
+        "parrainage ami code promo",
+        "carte cadeau",
+        "frais de résiliation ancien opérateur remboursement",
+        "immeuble pas éligible fibre",
+        "changer ma box pour la nouvelle",
+        "abonnement disney plus",
+        "numéro de TVA sur facture",
+        "ligne fixe sans box",
+        "appels masqués",
+        "tarif étudiant",
+        "box 4G pour résidence secondaire",
+        "bloquer les appels publicitaires",
     ],
     "en": [
-        "referral code", "gift card", "student discount", "landline without box",
-        "block spam calls", "vat number on invoice",
+        "referral code",
+        "gift card",
+        "student discount",
+        "landline without box",
+        "block spam calls",
+        "vat number on invoice",
     ],
 }
 CONTACT_TEXTS = {
@@ -71,7 +83,11 @@ def _typo(word: str, rng: random.Random) -> str:
     if len(word) < 5:
         return word
     i = rng.randrange(1, len(word) - 1)
-    return word[:i] + word[i + 1 :] if rng.random() < 0.5 else word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return (
+        word[:i] + word[i + 1 :]
+        if rng.random() < 0.5
+        else word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    )
 
 
 def _customer_wording(question: str, rng: random.Random) -> str:
@@ -126,13 +142,33 @@ class _Generator:
         else:
             translation = self.rng.choices(items, weights=self.weights[lang])[0]
         questions = translation.questions or [translation.title]
-        return _Need(_customer_wording(self.rng.choice(questions), self.rng), lang, translation.article_id, translation)
+        return _Need(
+            _customer_wording(self.rng.choice(questions), self.rng),
+            lang,
+            translation.article_id,
+            translation,
+        )
 
-    def add(self, at: datetime, kind: str, session: uuid.UUID, visitor: str, customer: Any, lang: str, **data: Any) -> None:
+    def add(
+        self,
+        at: datetime,
+        kind: str,
+        session: uuid.UUID,
+        visitor: str,
+        customer: Any,
+        lang: str,
+        **data: Any,
+    ) -> None:
         self.events.append(
             JourneyEvent(
-                occurred_at=at, kind=kind, session_id=session, visitor_id=visitor,
-                customer=customer, channel="web", language=lang, data=data,
+                occurred_at=at,
+                kind=kind,
+                session_id=session,
+                visitor_id=visitor,
+                customer=customer,
+                channel="web",
+                language=lang,
+                data=data,
             )
         )
 
@@ -160,38 +196,96 @@ class _Generator:
             step(EventKind.SEARCH, query=need.query, results=len(hits))
             if hits and rng.random() < 0.82:
                 # Usually the right article is among the first results.
-                read = need.translation if need.translation and rng.random() < 0.85 else hits[min(len(hits) - 1, rng.choice([0, 0, 0, 1, 2]))].translation
-                step(EventKind.SEARCH_CLICK, article=read.article_id, translation=read.pk, title=read.title, query=need.query)
+                read = (
+                    need.translation
+                    if need.translation and rng.random() < 0.85
+                    else hits[min(len(hits) - 1, rng.choice([0, 0, 0, 1, 2]))].translation
+                )
+                step(
+                    EventKind.SEARCH_CLICK,
+                    article=read.article_id,
+                    translation=read.pk,
+                    title=read.title,
+                    query=need.query,
+                )
         elif need.translation is not None:
-            step(EventKind.PAGE_VIEW, page="category", category=need.translation.article.category.slug)
+            step(
+                EventKind.PAGE_VIEW,
+                page="category",
+                category=need.translation.article.category.slug,
+            )
             read = need.translation
         if read is not None:
-            step(EventKind.ARTICLE_VIEW, article=read.article_id, translation=read.pk, title=read.title)
+            step(
+                EventKind.ARTICLE_VIEW,
+                article=read.article_id,
+                translation=read.pk,
+                title=read.title,
+            )
             right = read.article_id == need.article
             roll = rng.random()
             helpful: bool | None = None
             if roll < 0.45:
                 helpful = rng.random() < (0.82 if right else 0.2)
             if helpful is not None:
-                step(EventKind.ARTICLE_FEEDBACK, article=read.article_id, translation=read.pk, title=read.title, helpful=helpful)
-                self.feedback.append(Feedback(translation=read, helpful=helpful, visitor_id=visitor, customer=customer))
+                step(
+                    EventKind.ARTICLE_FEEDBACK,
+                    article=read.article_id,
+                    translation=read.pk,
+                    title=read.title,
+                    helpful=helpful,
+                )
+                self.feedback.append(
+                    Feedback(
+                        translation=read, helpful=helpful, visitor_id=visitor, customer=customer
+                    )
+                )
                 self.feedback[-1]._at = at  # type: ignore[attr-defined]
             escalate = 0.45 if helpful is False else (0.04 if helpful else (0.12 if right else 0.3))
             if rng.random() < escalate:
-                self._contact(at + timedelta(seconds=rng.randint(20, 300)), session, visitor, customer, lang,
-                              rng.choice(CONTACT_TEXTS[lang]) if rng.random() < 0.5 else need.query)
+                self._contact(
+                    at + timedelta(seconds=rng.randint(20, 300)),
+                    session,
+                    visitor,
+                    customer,
+                    lang,
+                    rng.choice(CONTACT_TEXTS[lang]) if rng.random() < 0.5 else need.query,
+                )
         elif rng.random() < 0.35:
-            self._contact(at + timedelta(seconds=rng.randint(20, 200)), session, visitor, customer, lang, need.query)
+            self._contact(
+                at + timedelta(seconds=rng.randint(20, 200)),
+                session,
+                visitor,
+                customer,
+                lang,
+                need.query,
+            )
 
-    def _contact(self, at: datetime, session: uuid.UUID, visitor: str, customer: Any, lang: str, message: str) -> None:
+    def _contact(
+        self, at: datetime, session: uuid.UUID, visitor: str, customer: Any, lang: str, message: str
+    ) -> None:
         conversation = Conversation(
-            customer=customer, visitor_id=visitor, channel=ConversationChannel.WEB_FORM,
-            state=State.CLOSED, language=lang, handoff_reason=HandoffReason.CUSTOMER_REQUEST,
-            name=customer.get_full_name() if customer else "", email=customer.email if customer else "visiteur@example.net",
+            customer=customer,
+            visitor_id=visitor,
+            channel=ConversationChannel.WEB_FORM,
+            state=State.CLOSED,
+            language=lang,
+            handoff_reason=HandoffReason.CUSTOMER_REQUEST,
+            name=customer.get_full_name() if customer else "",
+            email=customer.email if customer else "visiteur@example.net",
             context={"reason": HandoffReason.CUSTOMER_REQUEST, "signals": [], "transcript": []},
         )
         self.contacts.append((conversation, message))
-        self.add(at, EventKind.CONTACT_REQUEST, session, visitor, customer, lang, channel=ConversationChannel.WEB_FORM, _contact=len(self.contacts) - 1)
+        self.add(
+            at,
+            EventKind.CONTACT_REQUEST,
+            session,
+            visitor,
+            customer,
+            lang,
+            channel=ConversationChannel.WEB_FORM,
+            _contact=len(self.contacts) - 1,
+        )
 
 
 def _day_volume(day: datetime, rng: random.Random) -> int:
@@ -204,7 +298,9 @@ def _start_time(day: datetime, rng: random.Random) -> datetime:
     return day.replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60))
 
 
-def generate(*, customers: list[Any], seed: int = 7, days: int = DAYS, now: datetime | None = None) -> dict[str, int]:
+def generate(
+    *, customers: list[Any], seed: int = 7, days: int = DAYS, now: datetime | None = None
+) -> dict[str, int]:
     rng = random.Random(seed)
     now = now or timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -223,7 +319,10 @@ def generate(*, customers: list[Any], seed: int = 7, days: int = DAYS, now: date
     conversations = [c for c, _ in generator.contacts]
     Conversation.objects.bulk_create(conversations, batch_size=1000)
     messages = Message.objects.bulk_create(
-        [Message(conversation=c, author=Author.CUSTOMER, author_user=c.customer, text=m) for c, m in generator.contacts],
+        [
+            Message(conversation=c, author=Author.CUSTOMER, author_user=c.customer, text=m)
+            for c, m in generator.contacts
+        ],
         batch_size=1000,
     )
     for event in generator.events:

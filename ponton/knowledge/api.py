@@ -103,4 +103,6 @@ class ArticleSuggestView(APIView):
             as_you_type=True,
             snippets=False,
         )
-        return Response({"results": [{"title": h.translation.title, "url": _hit_json(h)["url"]} for h in hits]})
+        return Response(
+            {"results": [{"title": h.translation.title, "url": _hit_json(h)["url"]} for h in hits]}
+        )

@@ -33,7 +33,9 @@ def article_list(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.select_related("category", "owner").prefetch_related("translations")
     query = request.GET.get("q", "").strip()
     if query:
-        articles = articles.filter(Q(key__icontains=query) | Q(translations__title__icontains=query)).distinct()
+        articles = articles.filter(
+            Q(key__icontains=query) | Q(translations__title__icontains=query)
+        ).distinct()
     if request.GET.get("category"):
         articles = articles.filter(category__slug=request.GET["category"])
     if request.GET.get("review") == "overdue":
@@ -77,7 +79,9 @@ def article_edit(request: HttpRequest, pk: int | None = None, lang: str = "") ->
     if lang not in LANGUAGES:
         lang = request.LANGUAGE_CODE
     translation = (
-        ArticleTranslation.objects.filter(article=article, language=lang).first() if article else None
+        ArticleTranslation.objects.filter(article=article, language=lang).first()
+        if article
+        else None
     )
     form = ArticleEditForm(request.POST or None, initial=_initial(article, translation))
     preview = ""

@@ -14,7 +14,7 @@ class CommaListField(forms.CharField):
     """A list of short codes typed as "a, b, c"."""
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         return [part.strip() for part in text.split(",") if part.strip()]
 
     def prepare_value(self, value: Any) -> str:
@@ -27,7 +27,7 @@ class LinesField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 5})
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def prepare_value(self, value: Any) -> str:
@@ -35,18 +35,30 @@ class LinesField(forms.CharField):
 
 
 class ArticleEditForm(forms.Form):
-    key = forms.SlugField(label=_("Key"), max_length=120, help_text=_("Shared by both languages, e.g. forgotten-password."))
+    key = forms.SlugField(
+        label=_("Key"),
+        max_length=120,
+        help_text=_("Shared by both languages, e.g. forgotten-password."),
+    )
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
     audience = forms.ChoiceField(label=_("Audience"), choices=Audience.choices)
     plans = CommaListField(label=_("Plans"), required=False, help_text=_("Empty for all plans."))
-    modules = CommaListField(label=_("Products"), required=False, help_text=_("Empty for all products."))
-    segments = CommaListField(label=_("Segments"), required=False, help_text=_("Empty for all segments."))
+    modules = CommaListField(
+        label=_("Products"), required=False, help_text=_("Empty for all products.")
+    )
+    segments = CommaListField(
+        label=_("Segments"), required=False, help_text=_("Empty for all segments.")
+    )
     owner = forms.ModelChoiceField(
         label=_("Owner"),
-        queryset=get_user_model().objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN]),
+        queryset=get_user_model().objects.filter(
+            role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN]
+        ),
         required=False,
     )
-    review_due = forms.DateField(label=_("Review by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    review_due = forms.DateField(
+        label=_("Review by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Answer (Markdown)"), widget=forms.Textarea(attrs={"rows": 18}))
     questions = LinesField(

@@ -11,8 +11,28 @@ from markdown_it import MarkdownIt
 _md = MarkdownIt("commonmark", {"linkify": False, "typographer": False}).enable("table")
 
 _ALLOWED_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "code", "pre", "blockquote",
-    "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "del",
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "del",
 }
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 _BLOCK_END = re.compile(r"</(?:p|li|h\d|tr|td|th|pre|blockquote|ul|ol|table)>|<br\s*/?>|<hr\s*/?>")

@@ -88,7 +88,9 @@ class ArticleTranslation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["article", "language"], name="one_translation_per_language"),
+            models.UniqueConstraint(
+                fields=["article", "language"], name="one_translation_per_language"
+            ),
             models.UniqueConstraint(fields=["language", "slug"], name="unique_slug_per_language"),
         ]
 
@@ -123,6 +125,9 @@ class ArticleVersion(models.Model):
             models.UniqueConstraint(fields=["translation", "number"], name="unique_version_number")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.translation} v{self.number}"
+
 
 class Feedback(models.Model):
     """A reader's answer to "Did this answer your question?"."""
@@ -137,6 +142,9 @@ class Feedback(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.translation}: {'yes' if self.helpful else 'no'}"
 
 
 class SearchEntry(models.Model):
@@ -155,6 +163,9 @@ class SearchEntry(models.Model):
     body_terms = models.TextField()
     words = models.TextField(help_text="Distinct folded words, to keep SearchWord counts exact.")
 
+    def __str__(self) -> str:
+        return str(self.translation_id)
+
 
 class SearchWord(models.Model):
     """A folded surface word of the published articles, for typo correction."""
@@ -167,3 +178,6 @@ class SearchWord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["language", "word"], name="unique_search_word")
         ]
+
+    def __str__(self) -> str:
+        return self.word

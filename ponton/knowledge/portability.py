@@ -142,7 +142,9 @@ def import_folder(folder: Path, *, author: Any = None) -> ImportReport:
     return report
 
 
-def _import_translation(article: Article, meta: dict[str, Any], author: Any, report: ImportReport) -> None:
+def _import_translation(
+    article: Article, meta: dict[str, Any], author: Any, report: ImportReport
+) -> None:
     fields = TranslationFields(
         title=str(meta["title"]),
         body=meta["body"],

@@ -138,7 +138,9 @@ def index_translation(translation: ArticleTranslation) -> None:
 
 def _count_words(lang: str, *, added: set[str], removed: set[str]) -> None:
     if added:
-        SearchWord.objects.filter(language=lang, word__in=added).update(documents=F("documents") + 1)
+        SearchWord.objects.filter(language=lang, word__in=added).update(
+            documents=F("documents") + 1
+        )
         known = set(
             SearchWord.objects.filter(language=lang, word__in=added).values_list("word", flat=True)
         )
@@ -147,7 +149,9 @@ def _count_words(lang: str, *, added: set[str], removed: set[str]) -> None:
             ignore_conflicts=True,
         )
     if removed:
-        SearchWord.objects.filter(language=lang, word__in=removed).update(documents=F("documents") - 1)
+        SearchWord.objects.filter(language=lang, word__in=removed).update(
+            documents=F("documents") - 1
+        )
         SearchWord.objects.filter(language=lang, documents__lte=0).delete()
     _vocabularies.pop(lang, None)
 
@@ -264,7 +268,9 @@ def parse_query(query: str, lang: str, *, as_you_type: bool = False) -> ParsedQu
     for word in content:
         alternatives = [word]
         if word not in vocabulary.frequency and len(word) >= 4 and not word.isdigit():
-            alternatives += vocabulary.corrections(word)
+            alternatives += [
+                c for c in vocabulary.corrections(word) if not text.is_stop_word(c, lang)
+            ][:2]
         groups.append(tuple(dict.fromkeys(text.stem(a, lang) for a in alternatives)))
     return ParsedQuery(tuple(groups), prefix, all_words=as_you_type)
 
@@ -307,6 +313,24 @@ def _ranked_ids(parsed: ParsedQuery, lang: str, limit: int) -> list[tuple[int, f
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
 
+_CANDIDATE_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "language",
+    "excerpt",
+    "article__id",
+    "article__key",
+    "article__audience",
+    "article__plans",
+    "article__modules",
+    "article__segments",
+    "article__category__slug",
+    "article__category__name_fr",
+    "article__category__name_en",
+)
+
+
 def search(
     query: str,
     *,
@@ -320,23 +344,59 @@ def search(
     parsed = parse_query(query, lang, as_you_type=as_you_type)
     if parsed.empty:
         return []
-    # Targeting is applied after ranking, so ask for more than needed.
-    ranked = _ranked_ids(parsed, lang, limit * 3 + 10)
-    translations = ArticleTranslation.objects.select_related("article", "article__category").in_bulk(
-        [pk for pk, _ in ranked]
+    # Targeting and word coverage are applied after ranking, so ask for more than needed.
+    ranked = _ranked_ids(parsed, lang, limit * 4 + 20)
+    ids = [pk for pk, _ in ranked]
+    translations = (
+        ArticleTranslation.objects.select_related("article", "article__category")
+        .only(*_CANDIDATE_FIELDS)
+        .in_bulk(ids)
     )
-    hits: list[Hit] = []
+    coverage = _coverage(parsed, ids)
+    needed = _words_needed(parsed)
+    candidates: list[tuple[int, float, ArticleTranslation]] = []
     for pk, score in ranked:
         translation = translations.get(pk)
         if translation is None or not viewer.can_see(translation.article):
             continue
-        hits.append(Hit(translation, round(score, 4)))
-        if len(hits) == limit:
-            break
+        if coverage.get(pk, 0) >= needed:
+            candidates.append((coverage[pk], score, translation))
+    # Articles that contain more of the customer's words come first, then BM25 decides.
+    candidates.sort(key=lambda c: (-c[0], -c[1]))
+    hits = [Hit(translation, round(score, 4)) for _, score, translation in candidates[:limit]]
     if snippets:
+        bodies = dict(
+            ArticleTranslation.objects.filter(pk__in=[h.translation.pk for h in hits]).values_list(
+                "pk", "body_html"
+            )
+        )
         for hit in hits:
-            hit.snippet = snippet(plain_text(hit.translation.body_html), parsed.stems, lang, parsed.prefix)
+            hit.snippet = snippet(
+                plain_text(bodies[hit.translation.pk]), parsed.stems, lang, parsed.prefix
+            )
     return hits
+
+
+def _words_needed(parsed: ParsedQuery) -> int:
+    """How many of the query's words a result must contain: all while typing a
+    suggestion, at least half of a longer search (at least one)."""
+    total = len(parsed.groups) + (1 if parsed.prefix else 0)
+    return total if parsed.all_words else max(1, (total + 1) // 2)
+
+
+def _coverage(parsed: ParsedQuery, translation_ids: list[int]) -> dict[int, int]:
+    """For each candidate, how many query words (any of their corrections) it contains."""
+    rows = SearchEntry.objects.filter(translation_id__in=translation_ids).values_list(
+        "translation_id", "title_terms", "question_terms", "body_terms"
+    )
+    coverage: dict[int, int] = {}
+    for pk, *fields in rows:
+        terms = set(" ".join(fields).split())
+        matched = sum(1 for group in parsed.groups if terms.intersection(group))
+        if parsed.prefix and any(t.startswith(parsed.prefix) for t in terms):
+            matched += 1
+        coverage[pk] = matched
+    return coverage
 
 
 # Snippets ---------------------------------------------------------------------------
@@ -348,9 +408,15 @@ _SENTENCE = re.compile(r"(?<=[.!?:])\s+")
 def snippet(body: str, stems: set[str], lang: str, prefix: str = "", length: int = 220) -> str:
     """The passage of `body` richest in query words, escaped, with those words in <mark>."""
 
+    seen: dict[str, bool] = {}
+
     def matches(word: str) -> bool:
-        folded = text.fold(word)
-        return text.stem(folded, lang) in stems or bool(prefix and folded.startswith(prefix))
+        if word not in seen:
+            folded = text.fold_word(word)
+            seen[word] = text.stem(folded, lang) in stems or bool(
+                prefix and folded.startswith(prefix)
+            )
+        return seen[word]
 
     sentences = [s for s in _SENTENCE.split(body) if s.strip()] or [body]
     scores = [sum(matches(w) for w in _TOKEN.findall(s)) for s in sentences]

@@ -49,7 +49,8 @@ def popular_article_ids() -> list[int]:
         )
         return [int(r["data__article"]) for r in rows if r["data__article"] is not None]
 
-    return cache.get_or_set("knowledge:popular", compute, 600)
+    ids: list[int] = cache.get_or_set("knowledge:popular", compute, 600) or []
+    return ids
 
 
 def popular(lang: str, viewer: Viewer, limit: int = 6) -> list[ArticleTranslation]:

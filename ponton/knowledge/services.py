@@ -67,7 +67,10 @@ def save_article(*, key: str, fields: ArticleFields, article: Article | None = N
         raise ValidationError({"key": _("An article needs a key (letters, digits and hyphens).")})
     if fields.audience not in Audience.values:
         raise ValidationError({"audience": _("Unknown audience.")})
-    if Article.objects.filter(key=key).exclude(pk=getattr(article, "pk", None)).exists():
+    same_key = Article.objects.filter(key=key)
+    if article is not None:
+        same_key = same_key.exclude(pk=article.pk)
+    if same_key.exists():
         raise ValidationError({"key": _("Another article already uses this key.")})
     article = article or Article()
     article.key = key
@@ -85,7 +88,9 @@ def save_article(*, key: str, fields: ArticleFields, article: Article | None = N
 def _unique_slug(title: str, language: str, exclude_pk: int | None) -> str:
     base = slugify(title)[:180] or "article"
     slug, n = base, 2
-    taken = ArticleTranslation.objects.filter(language=language).exclude(pk=exclude_pk)
+    taken = ArticleTranslation.objects.filter(language=language)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
     while taken.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug

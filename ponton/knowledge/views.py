@@ -50,7 +50,11 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     lang = request.LANGUAGE_CODE
     translation = selectors.access_translation(slug, lang, Viewer.for_user(request.user))
     from_search = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
-    data = {"article": translation.article_id, "translation": translation.pk, "title": translation.title}
+    data = {
+        "article": translation.article_id,
+        "translation": translation.pk,
+        "title": translation.title,
+    }
     if from_search:
         record_request_event(request, EventKind.SEARCH_CLICK, {**data, "query": from_search})
     record_request_event(request, EventKind.ARTICLE_VIEW, data)

@@ -31,23 +31,27 @@ _ICONS = {
 @register.simple_tag
 def icon(name: str, label: str = "") -> SafeString:
     paths = _ICONS.get(name, _ICONS["article"])
-    aria = format_html('role="img" aria-label="{}"', label) if label else mark_safe('aria-hidden="true"')
+    aria = (
+        format_html('role="img" aria-label="{}"', label)
+        if label
+        else mark_safe('aria-hidden="true"')
+    )
     return format_html(
         '<svg class="icon" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" '
         'stroke-linecap="round" stroke-linejoin="round" {}>{}</svg>',
         aria,
-        mark_safe(paths),  # noqa: S308 - constant markup above
+        mark_safe(paths),
     )
 
 
 @register.filter
 def category_name(category: object, lang: str) -> str:
-    return category.name(lang)  # type: ignore[attr-defined, no-any-return]
+    return category.name(lang)  # type: ignore[attr-defined]
 
 
 @register.filter
 def category_description(category: object, lang: str) -> str:
-    return category.description(lang)  # type: ignore[attr-defined, no-any-return]
+    return category.description(lang)  # type: ignore[attr-defined]
 
 
 @register.simple_tag

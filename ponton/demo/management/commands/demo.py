@@ -14,12 +14,16 @@ from ponton.demo.people import DEMO_PASSWORD
 
 
 class Command(BaseCommand):
-    help = "Create the demo database on first start (migrations, demo company, history) and serve it."
+    help = (
+        "Create the demo database on first start (migrations, demo company, history) and serve it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-serve", action="store_true", help="Prepare the database and stop.")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Prepare the database and stop."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("Applying migrations…")
@@ -27,7 +31,9 @@ class Command(BaseCommand):
         if demo_is_loaded():
             self.stdout.write("Demo data already loaded.")
         else:
-            self.stdout.write("Loading the demo company (people, knowledge base, 90 days of history)…")
+            self.stdout.write(
+                "Loading the demo company (people, knowledge base, 90 days of history)…"
+            )
             started = time.monotonic()
             figures = load_demo()
             summary = ", ".join(f"{v} {k}" for k, v in figures.items())
@@ -39,4 +45,9 @@ class Command(BaseCommand):
             f"Password for all: {DEMO_PASSWORD}\nKnowledge-base editor: {url}fr/manage/articles/\n"
         )
         if not options["no_serve"]:
-            uvicorn.run("ponton.asgi:application", host=options["host"], port=options["port"], log_level="info")
+            uvicorn.run(
+                "ponton.asgi:application",
+                host=options["host"],
+                port=options["port"],
+                log_level="info",
+            )
