@@ -53,8 +53,11 @@ INSTALLED_APPS = [
     "ponton.accounts",
     "ponton.journeys",
     "ponton.knowledge",
+    "ponton.assistant",
     "ponton.conversations",
+    "ponton.connectors",
     "ponton.api",
+    "ponton.tasks",
     "ponton.demo",
 ]
 
@@ -198,6 +201,22 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Assistant ---------------------------------------------------------------------
+# Topics a deployment wants always handled by a person (comma-separated phrases).
+PONTON_HUMAN_TOPICS = envlist("PONTON_HUMAN_TOPICS", [])
+# Optional dense sentence encoder for understanding (a local sentence-transformers model path).
+PONTON_ENCODER = envstr("PONTON_ENCODER")
+# Optional generative phrasing through an OpenAI-compatible endpoint; off unless URL and model are set.
+PONTON_LLM_URL = envstr("PONTON_LLM_URL")
+PONTON_LLM_KEY = envstr("PONTON_LLM_KEY")
+PONTON_LLM_MODEL = envstr("PONTON_LLM_MODEL")
+PONTON_LLM_TIMEOUT = envint("PONTON_LLM_TIMEOUT", 8, minimum=1)
+# The company's own systems, behind selfcare actions. The demo serves its own at /demo-backend/.
+PONTON_CONNECTOR_URL = envstr("PONTON_CONNECTOR_URL", SITE_URL.rstrip("/") + "/demo-backend/")
+PONTON_CONNECTOR_TOKEN = envstr("PONTON_CONNECTOR_TOKEN", "demo")
+PONTON_CONNECTOR_TIMEOUT = envint("PONTON_CONNECTOR_TIMEOUT", 5, minimum=1)
+PONTON_DEMO_BACKEND = envbool("PONTON_DEMO_BACKEND", True)
 
 LOGGING = {
     "version": 1,

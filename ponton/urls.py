@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
@@ -13,6 +14,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", health),
+    *(
+        [path("demo-backend/", include("ponton.demo.backend"))]
+        if settings.PONTON_DEMO_BACKEND
+        else []
+    ),
     *i18n_patterns(
         path("", include("ponton.knowledge.urls")),
         path("contact/", include("ponton.conversations.urls")),

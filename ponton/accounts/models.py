@@ -38,6 +38,12 @@ class Team(models.Model):
         return self.name
 
 
+class Availability(models.TextChoices):
+    ONLINE = "online", _("Online")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
 class User(AbstractUser):
     """Everyone who signs in: customers and the support staff who serve them."""
 
@@ -45,6 +51,12 @@ class User(AbstractUser):
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.FR)
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     skills = models.ManyToManyField(Skill, blank=True, related_name="agents")
+    # Agents only: whether they take conversations now, and how many at once.
+    availability = models.CharField(
+        max_length=8, choices=Availability.choices, default=Availability.OFFLINE
+    )
+    capacity = models.PositiveSmallIntegerField(default=4)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def is_customer(self) -> bool:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from ponton.knowledge.api import ArticleSearchView, ArticleSuggestView
@@ -9,4 +9,5 @@ urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("articles", ArticleSearchView.as_view(), name="articles"),
     path("articles/suggest", ArticleSuggestView.as_view(), name="articles-suggest"),
+    path("", include("ponton.connectors.webchat.urls")),
 ]

@@ -64,6 +64,13 @@ class Conversation(models.Model):
     priority = models.PositiveSmallIntegerField(default=2, help_text="1 urgent … 4 low")
     handoff_reason = models.CharField(max_length=32, choices=HandoffReason.choices, blank=True)
     context = models.JSONField(default=dict, blank=True)
+    # What the assistant has tried, so it never repeats itself and knows when to stop.
+    offered_articles = models.JSONField(default=list, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    person_requests = models.PositiveSmallIntegerField(default=0)
+    detected_need = models.JSONField(default=dict, blank=True)
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=64, default=_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -91,6 +98,9 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.TextField()
+    # Assistant turns: the articles shown and the choices offered ([{"id", "label"}]).
+    articles = models.JSONField(default=list, blank=True)
+    actions = models.JSONField(default=list, blank=True)
     client_msg_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

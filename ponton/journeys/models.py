@@ -13,6 +13,12 @@ class EventKind(models.TextChoices):
     ARTICLE_VIEW = "article_view"
     ARTICLE_FEEDBACK = "article_feedback"
     CONTACT_REQUEST = "contact_request"
+    MESSAGE = "message"
+    ASSISTANT_TURN = "assistant_turn"
+    HANDOFF = "handoff"
+    SELFCARE_RESOLVED = "selfcare_resolved"
+    SELFCARE_NOT_RESOLVED = "selfcare_not_resolved"
+    SELFCARE_ACTION = "selfcare_action"
 
 
 class JourneyEvent(models.Model):

@@ -102,6 +102,24 @@ class ArticleTranslation(models.Model):
         return self.status == Status.PUBLISHED
 
 
+class SlugAlias(models.Model):
+    """A former address of a translation, so links in old emails and bookmarks keep working."""
+
+    translation = models.ForeignKey(
+        ArticleTranslation, on_delete=models.CASCADE, related_name="aliases"
+    )
+    language = models.CharField(max_length=2)
+    slug = models.SlugField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["language", "slug"], name="unique_slug_alias")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}/{self.slug}"
+
+
 class ArticleVersion(models.Model):
     """A saved state of a translation, kept so every change has an author and can be undone."""
 

@@ -15,7 +15,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection, transaction
@@ -260,7 +260,13 @@ def parse_query(query: str, lang: str, *, as_you_type: bool = False) -> ParsedQu
     content = [w for w in all_words if not text.is_stop_word(w, lang)] or all_words
     prefix = ""
     if as_you_type and content and query[-1:].isalnum():
-        prefix = content.pop()
+        typed = content.pop()
+        # Indexed terms are stems: "passe" must match "pass", "factures" "factur".
+        stemmed = text.stem(typed, lang)
+        shared = next(
+            (i for i, (a, b) in enumerate(zip(typed, stemmed, strict=False)) if a != b), None
+        )
+        prefix = typed[:shared] if shared is not None else typed[: len(stemmed)]
         if len(prefix) < MIN_PREFIX:
             prefix = ""
     vocabulary = _vocabulary(lang)
@@ -345,7 +351,17 @@ def search(
     if parsed.empty:
         return []
     # Targeting and word coverage are applied after ranking, so ask for more than needed.
-    ranked = _ranked_ids(parsed, lang, limit * 4 + 20)
+    # Articles with every word come first: ask for those alone (a small, fast set on a
+    # large knowledge base), and widen to any word only when they are too few.
+    wanted = limit * 4 + 20
+    ranked = _ranked_ids(replace(parsed, all_words=True), lang, wanted)
+    if (
+        len(ranked) < limit
+        and not parsed.all_words
+        and len(parsed.groups) + bool(parsed.prefix) > 1
+    ):
+        seen = {pk for pk, _ in ranked}
+        ranked += [r for r in _ranked_ids(parsed, lang, wanted) if r[0] not in seen]
     ids = [pk for pk, _ in ranked]
     translations = (
         ArticleTranslation.objects.select_related("article", "article__category")
@@ -354,16 +370,18 @@ def search(
     )
     coverage = _coverage(parsed, ids)
     needed = _words_needed(parsed)
-    candidates: list[tuple[int, float, ArticleTranslation]] = []
+    candidates: list[tuple[int, int, float, ArticleTranslation]] = []
     for pk, score in ranked:
         translation = translations.get(pk)
         if translation is None or not viewer.can_see(translation.article):
             continue
-        if coverage.get(pk, 0) >= needed:
-            candidates.append((coverage[pk], score, translation))
-    # Articles that contain more of the customer's words come first, then BM25 decides.
-    candidates.sort(key=lambda c: (-c[0], -c[1]))
-    hits = [Hit(translation, round(score, 4)) for _, score, translation in candidates[:limit]]
+        words, in_title = coverage.get(pk, (0, 0))
+        if words >= needed:
+            candidates.append((words, in_title, score, translation))
+    # Articles that contain more of the customer's words come first, then those with
+    # more of them in the title, then the engine's relevance score decides.
+    candidates.sort(key=lambda c: (-c[0], -c[1], -c[2]))
+    hits = [Hit(translation, round(score, 4)) for _, _, score, translation in candidates[:limit]]
     if snippets:
         bodies = dict(
             ArticleTranslation.objects.filter(pk__in=[h.translation.pk for h in hits]).values_list(
@@ -384,19 +402,23 @@ def _words_needed(parsed: ParsedQuery) -> int:
     return total if parsed.all_words else max(1, (total + 1) // 2)
 
 
-def _coverage(parsed: ParsedQuery, translation_ids: list[int]) -> dict[int, int]:
-    """For each candidate, how many query words (any of their corrections) it contains."""
+def _coverage(parsed: ParsedQuery, translation_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """For each candidate, how many query words (any of their corrections) it contains,
+    anywhere and in its title."""
+
+    def matched(terms: set[str]) -> int:
+        found = sum(1 for group in parsed.groups if terms.intersection(group))
+        if parsed.prefix and any(t.startswith(parsed.prefix) for t in terms):
+            found += 1
+        return found
+
     rows = SearchEntry.objects.filter(translation_id__in=translation_ids).values_list(
         "translation_id", "title_terms", "question_terms", "body_terms"
     )
-    coverage: dict[int, int] = {}
-    for pk, *fields in rows:
-        terms = set(" ".join(fields).split())
-        matched = sum(1 for group in parsed.groups if terms.intersection(group))
-        if parsed.prefix and any(t.startswith(parsed.prefix) for t in terms):
-            matched += 1
-        coverage[pk] = matched
-    return coverage
+    return {
+        pk: (matched(set(f"{title} {questions} {body}".split())), matched(set(title.split())))
+        for pk, title, questions, body in rows
+    }
 
 
 # Snippets ---------------------------------------------------------------------------

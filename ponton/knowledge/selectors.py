@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ponton.journeys.models import EventKind, JourneyEvent
-from ponton.knowledge.models import ArticleTranslation, Category, Status
+from ponton.knowledge.models import ArticleTranslation, Category, SlugAlias, Status
 from ponton.knowledge.search import Viewer
 
 POPULAR_WINDOW = timedelta(days=30)
@@ -33,6 +33,20 @@ def access_translation(slug: str, lang: str, viewer: Viewer) -> ArticleTranslati
     if translation is None or not viewer.can_see(translation.article):
         raise Http404
     return translation
+
+
+def moved_translation(slug: str, lang: str, viewer: Viewer) -> ArticleTranslation | None:
+    """Where an unknown slug now lives in `lang`: a former slug of the article, or the
+    article's slug in the other language (the language switch keeps the slug)."""
+    alias = SlugAlias.objects.filter(slug=slug).select_related("translation").first()
+    article_id = alias.translation.article_id if alias else None
+    if article_id is None:
+        other = ArticleTranslation.objects.filter(slug=slug).exclude(language=lang).first()
+        article_id = other.article_id if other else None
+    if article_id is None:
+        return None
+    target = published(lang).filter(article_id=article_id).first()
+    return target if target is not None and viewer.can_see(target.article) else None
 
 
 def popular_article_ids() -> list[int]:

@@ -26,8 +26,10 @@ from ponton.knowledge.models import (
     Audience,
     Category,
     Feedback,
+    SlugAlias,
     Status,
 )
+from ponton.tasks.services import enqueue
 
 LANGUAGES = ("fr", "en")
 
@@ -88,7 +90,7 @@ def save_article(*, key: str, fields: ArticleFields, article: Article | None = N
 def _unique_slug(title: str, language: str, exclude_pk: int | None) -> str:
     base = slugify(title)[:180] or "article"
     slug, n = base, 2
-    taken = ArticleTranslation.objects.filter(language=language)
+    taken = ArticleTranslation.objects.filter(language=language)  # aliases may be reused
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     while taken.filter(slug=slug).exists():
@@ -125,7 +127,13 @@ def save_translation(
     ) or ArticleTranslation(article=article, language=language)
     title = fields.title.strip()
     if translation.pk is None or translation.title != title:
-        translation.slug = _unique_slug(title, language, translation.pk)
+        new_slug = _unique_slug(title, language, translation.pk)
+        if translation.pk is not None and new_slug != translation.slug:
+            SlugAlias.objects.update_or_create(
+                language=language, slug=translation.slug, defaults={"translation": translation}
+            )
+        SlugAlias.objects.filter(language=language, slug=new_slug).delete()
+        translation.slug = new_slug
     translation.title = title
     translation.body = fields.body.strip() + "\n"
     translation.body_html = markdown.render(translation.body)
@@ -148,6 +156,8 @@ def save_translation(
         note=note[:200],
     )
     search.index_translation(translation)
+    # The assistant learns from every published article without anyone retraining by hand.
+    enqueue("assistant.retrain", dedupe_key=f"assistant.retrain:{language}", lang=language)
     return translation
 
 
@@ -214,4 +224,11 @@ def record_feedback(
             "helpful": helpful,
         },
     )
+    return feedback
+
+
+def add_feedback_comment(feedback: Feedback, comment: str) -> Feedback:
+    """What was missing, added to an answer already counted (not a second answer)."""
+    feedback.comment = comment.strip()[:2000]
+    feedback.save(update_fields=["comment"])
     return feedback

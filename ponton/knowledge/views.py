@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -11,11 +11,12 @@ from ponton.journeys.models import EventKind
 from ponton.journeys.services import record_request_event
 from ponton.knowledge import search as search_engine
 from ponton.knowledge import selectors
-from ponton.knowledge.models import Category
+from ponton.knowledge.models import Category, Feedback
 from ponton.knowledge.search import Viewer
-from ponton.knowledge.services import record_feedback
+from ponton.knowledge.services import add_feedback_comment, record_feedback
 
 MAX_QUERY_LENGTH = 200
+FEEDBACK_SESSION_KEY = "article_feedback"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -48,16 +49,25 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     lang = request.LANGUAGE_CODE
-    translation = selectors.access_translation(slug, lang, Viewer.for_user(request.user))
-    from_search = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
-    data = {
-        "article": translation.article_id,
-        "translation": translation.pk,
-        "title": translation.title,
-    }
-    if from_search:
-        record_request_event(request, EventKind.SEARCH_CLICK, {**data, "query": from_search})
-    record_request_event(request, EventKind.ARTICLE_VIEW, data)
+    viewer = Viewer.for_user(request.user)
+    try:
+        translation = selectors.access_translation(slug, lang, viewer)
+    except Http404:
+        moved = selectors.moved_translation(slug, lang, viewer)
+        if moved is None:
+            raise
+        return redirect(reverse("knowledge:article", args=[moved.slug]), permanent=True)
+    feedback = request.GET.get("feedback", "")
+    if not feedback:  # coming back from answering the question is not a second reading
+        data = {
+            "article": translation.article_id,
+            "translation": translation.pk,
+            "title": translation.title,
+        }
+        from_search = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
+        if from_search:
+            record_request_event(request, EventKind.SEARCH_CLICK, {**data, "query": from_search})
+        record_request_event(request, EventKind.ARTICLE_VIEW, data)
     return render(
         request,
         "knowledge/article.html",
@@ -66,7 +76,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
             "article": translation.article,
             "category": translation.article.category,
             "other": selectors.translation_in(translation, "en" if lang == "fr" else "fr"),
-            "feedback": request.GET.get("feedback", ""),
+            "feedback": feedback,
         },
     )
 
@@ -76,14 +86,26 @@ def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
     lang = request.LANGUAGE_CODE
     translation = selectors.access_translation(slug, lang, Viewer.for_user(request.user))
     helpful = request.POST.get("helpful") == "yes"
-    record_feedback(
-        translation,
-        helpful=helpful,
-        comment=request.POST.get("comment", ""),
-        visitor_id=getattr(request, "visitor_id", ""),
-        customer=request.user,
-        language=lang,
+    comment = request.POST.get("comment", "")
+    earlier = request.session.get(FEEDBACK_SESSION_KEY) or {}
+    given = (
+        Feedback.objects.filter(pk=earlier["id"], translation=translation).first()
+        if earlier.get("translation") == translation.pk and isinstance(earlier.get("id"), int)
+        else None
     )
+    if given is not None and comment.strip():
+        # "What was missing?" completes the answer already counted.
+        add_feedback_comment(given, comment)
+    else:
+        given = record_feedback(
+            translation,
+            helpful=helpful,
+            comment=comment,
+            visitor_id=getattr(request, "visitor_id", ""),
+            customer=request.user,
+            language=lang,
+        )
+        request.session[FEEDBACK_SESSION_KEY] = {"translation": translation.pk, "id": given.pk}
     answer = "yes" if helpful else "no"
     return redirect(f"{reverse('knowledge:article', args=[slug])}?feedback={answer}#feedback")
 

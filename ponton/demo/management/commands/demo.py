@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from ponton.demo.loader import demo_is_loaded, load_demo
 from ponton.demo.people import DEMO_PASSWORD
+from ponton.tasks.services import start_in_process_worker
 
 
 class Command(BaseCommand):
@@ -45,6 +46,8 @@ class Command(BaseCommand):
             f"Password for all: {DEMO_PASSWORD}\nKnowledge-base editor: {url}fr/manage/articles/\n"
         )
         if not options["no_serve"]:
+            # Embedded default: background tasks run in this process (production runs `ponton worker`).
+            start_in_process_worker()
             uvicorn.run(
                 "ponton.asgi:application",
                 host=options["host"],

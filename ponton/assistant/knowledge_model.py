@@ -1,0 +1,167 @@
+"""The assistant's understanding of the knowledge base, one model per language.
+
+The model is trained on what customers can read: the titles and example
+questions of published translations, each labelled with its article's id. It
+is kept in memory per process and rebuilt when the knowledge base changes: a
+cheap fingerprint (how many published translations, and when the last one
+changed) is compared at most every few seconds, so every app process and
+worker picks up an edit without being told; in the process that saved the
+edit, the next message compares at once. A background task may also call
+`retrain` right after an edit, so the first customer after it does not wait.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
+
+from ponton.assistant.encoders import Encoder, configured_encoder
+from ponton.assistant.understanding import OOS, IntentModel
+from ponton.knowledge.models import ArticleTranslation, Status
+
+DEFAULT_CHECK_SECONDS = 5.0
+
+
+def _check_seconds() -> float:
+    """How long a model is trusted before the fingerprint is read again
+    (setting PONTON_ASSISTANT_MODEL_CHECK_SECONDS)."""
+    return float(getattr(settings, "PONTON_ASSISTANT_MODEL_CHECK_SECONDS", DEFAULT_CHECK_SECONDS))
+
+
+def training_examples(lang: str) -> list[tuple[str, str]]:
+    """(text, article id) pairs: the title and example questions of every
+    published translation in `lang`."""
+    rows = (
+        ArticleTranslation.objects.filter(language=lang, status=Status.PUBLISHED)
+        .order_by("article_id")
+        .values_list("article_id", "title", "questions")
+    )
+    examples: list[tuple[str, str]] = []
+    for article_id, title, questions in rows:
+        label = str(article_id)
+        examples.append((title, label))
+        examples.extend((q, label) for q in questions or [] if isinstance(q, str) and q.strip())
+    return examples
+
+
+# Examples of what to decline ---------------------------------------------------------
+
+_decline: dict[str, tuple[str, ...]] = {}
+_decline_version = 0
+
+
+@contextmanager
+def declining(lang: str, texts: Sequence[str]) -> Iterator[None]:
+    """Train the `lang` model, while inside the block, with these examples of
+    messages to decline (label "oos"); the benchmark uses it for the
+    out-of-scope rows of a training file."""
+    global _decline_version
+    previous = _decline.get(lang)
+    _decline[lang] = tuple(texts)
+    _decline_version += 1
+    try:
+        yield
+    finally:
+        if previous is None:
+            _decline.pop(lang, None)
+        else:
+            _decline[lang] = previous
+        _decline_version += 1
+
+
+# The current model -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Fingerprint:
+    published: int
+    last_change: datetime | None
+    decline_version: int
+    encoder: str
+
+
+@dataclass
+class _Current:
+    model: IntentModel | None
+    fingerprint: _Fingerprint
+    checked_at: float
+
+
+_current: dict[str, _Current] = {}
+_lock = threading.Lock()
+
+
+def _fingerprint(lang: str, encoder: Encoder | None) -> _Fingerprint:
+    figures = ArticleTranslation.objects.filter(language=lang, status=Status.PUBLISHED).aggregate(
+        published=Count("id"), last_change=Max("updated_at")
+    )
+    return _Fingerprint(
+        published=figures["published"] or 0,
+        last_change=figures["last_change"],
+        decline_version=_decline_version,
+        encoder=encoder.name if encoder is not None else "",
+    )
+
+
+def _build(lang: str, fingerprint: _Fingerprint, encoder: Encoder | None) -> _Current:
+    examples = training_examples(lang)
+    model = None
+    if examples:
+        examples += [(t, OOS) for t in _decline.get(lang, ())]
+        model = IntentModel.train(examples, lang=lang, encoder=encoder)
+    current = _Current(model=model, fingerprint=fingerprint, checked_at=time.monotonic())
+    _current[lang] = current
+    return current
+
+
+def current_model(lang: str) -> IntentModel | None:
+    """The model of the published knowledge base in `lang`, rebuilt when it
+    changed; None when no article is published in that language."""
+    current = _current.get(lang)
+    if current is not None and time.monotonic() - current.checked_at < _check_seconds():
+        return current.model
+    with _lock:  # one rebuild at a time; the others wait for its result
+        encoder = configured_encoder()
+        fingerprint = _fingerprint(lang, encoder)
+        current = _current.get(lang)
+        if current is not None and current.fingerprint == fingerprint:
+            current.checked_at = time.monotonic()
+            return current.model
+        return _build(lang, fingerprint, encoder).model
+
+
+def retrain(lang: str) -> IntentModel:
+    """Rebuild the `lang` model now. Raises LookupError when no article is
+    published in that language."""
+    with _lock:
+        encoder = configured_encoder()
+        model = _build(lang, _fingerprint(lang, encoder), encoder).model
+    if model is None:
+        raise LookupError(f"No published article in {lang!r} to learn from.")
+    return model
+
+
+def _translation_changed(sender: type, instance: ArticleTranslation, **kwargs: object) -> None:
+    """An edit in this process: compare fingerprints on the next message, not in
+    a few seconds."""
+    current = _current.get(instance.language)
+    if current is not None:
+        current.checked_at = -float("inf")
+
+
+post_save.connect(_translation_changed, sender=ArticleTranslation, dispatch_uid="assistant-model")
+post_delete.connect(_translation_changed, sender=ArticleTranslation, dispatch_uid="assistant-model")
+
+
+def forget() -> None:
+    """Drop every cached model (tests and benchmarks that roll back their data)."""
+    with _lock:
+        _current.clear()

@@ -1,0 +1,390 @@
+"""The dialogue policy: one decision per customer turn.
+
+Signals come first (a person at once when it matters), then understanding
+(which article, how sure), then the decision: answer, clarify, admit, or hand
+off. The assistant never offers the same article twice, never sends the same
+text twice, offers a person after two failed attempts, honours a request for
+a person the first time, and says nothing once a person owns the conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from ponton.assistant import actions as selfcare_actions
+from ponton.assistant import phrasing
+from ponton.assistant.knowledge_model import current_model
+from ponton.assistant.signals import configured_policy_topics, triage
+from ponton.conversations import services as conversations
+from ponton.conversations.models import Conversation, HandoffReason, Message, State
+from ponton.journeys.models import EventKind
+from ponton.journeys.services import record_event
+from ponton.knowledge import text
+from ponton.knowledge.models import ArticleTranslation, Status
+from ponton.knowledge.search import Viewer
+
+HUMAN = "human"
+RESOLVED = "resolved"
+NOT_RESOLVED = "not_resolved"
+ARTICLE_CHOICE = "article:"
+ACTION_CHOICE = "do:"
+
+ANSWER_CONFIDENCE = 0.45  # below this, clarify between the best candidates or admit
+CLARIFY_MIN = 0.12  # a candidate worth offering as a choice
+MAX_FAILED_BEFORE_OFFER = 2
+MAX_FAILED_BEFORE_HANDOFF = 3
+REPEAT_WINDOW = timedelta(days=7)
+
+_THANKS = re.compile(
+    r"\b(resolu|regle|ca marche|ca fonctionne|c est bon|parfait|solved|sorted|it works|"
+    r"that worked|fixed|problem solved|all good)\b"
+)
+
+
+def _human_action() -> dict[str, str]:
+    return {"id": HUMAN, "label": _("Talk to a person")}
+
+
+def _feedback_actions() -> list[dict[str, str]]:
+    return [
+        {"id": RESOLVED, "label": _("Yes, solved")},
+        {"id": NOT_RESOLVED, "label": _("No")},
+        _human_action(),
+    ]
+
+
+def _say(
+    conversation: Conversation,
+    candidates: list[str],
+    *,
+    articles: list[dict[str, Any]] | None = None,
+    actions: list[dict[str, str]] | None = None,
+) -> Message:
+    """Send the first of `candidates` this conversation has not seen yet (law 4: never
+    the same answer twice); always with the way to a person among the choices."""
+    said = set(conversation.messages.filter(author="assistant").values_list("text", flat=True))
+    fresh = [c for c in candidates if c not in said]
+    chosen = fresh[0] if fresh else f"{candidates[-1]} ({len(said) + 1})"
+    actions = list(actions or [])
+    if not any(a["id"] == HUMAN for a in actions):
+        actions.append(_human_action())
+    return conversations.add_assistant_message(
+        conversation, text=chosen, articles=articles, actions=actions
+    )
+
+
+def _log_turn(conversation: Conversation, decision: str, **data: Any) -> None:
+    record_event(
+        EventKind.ASSISTANT_TURN,
+        visitor_id=conversation.visitor_id,
+        customer=conversation.customer,
+        channel=conversation.channel,
+        language=conversation.language,
+        data={"conversation": conversation.pk, "decision": decision, **data},
+    )
+
+
+def _greeting(conversation: Conversation) -> str:
+    if conversation.messages.filter(author="assistant").exists():
+        return ""
+    return _("Hello, I'm %(site)s's automated assistant. ") % {"site": settings.SITE_NAME}
+
+
+def _translation(article_id: int, lang: str) -> ArticleTranslation | None:
+    return (
+        ArticleTranslation.objects.select_related("article")
+        .filter(article_id=article_id, language=lang, status=Status.PUBLISHED)
+        .first()
+    )
+
+
+def _article_card(translation: ArticleTranslation) -> dict[str, Any]:
+    with override(translation.language):
+        url = reverse("knowledge:article", args=[translation.slug])
+    return {
+        "id": translation.article_id,
+        "title": translation.title,
+        "url": url,
+        "snippet": translation.excerpt,
+    }
+
+
+def _visible(conversation: Conversation, translation: ArticleTranslation) -> bool:
+    return Viewer.for_user(conversation.customer).can_see(translation.article)
+
+
+# Entry points ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def on_customer_message(conversation: Conversation, message: Message) -> None:
+    """Decide what to do with a new customer message."""
+    if conversation.state != State.ASSISTANT:
+        return  # a person owns it (or it is closed and a person will reopen it)
+    with override(conversation.language):
+        _respond_to_text(conversation, message.text)
+
+
+@transaction.atomic
+def on_action(conversation: Conversation, action: str) -> None:
+    """The customer picked one of the offered choices."""
+    if conversation.state != State.ASSISTANT and action != HUMAN:
+        return
+    with override(conversation.language):
+        if action == HUMAN:
+            if conversation.state == State.ASSISTANT:
+                conversation.person_requests += 1
+                conversation.save(update_fields=["person_requests"])
+                conversations.hand_off(
+                    conversation, reason=HandoffReason.CUSTOMER_REQUEST, by="customer"
+                )
+        elif action == RESOLVED:
+            _resolved(conversation, how="confirmed")
+        elif action == NOT_RESOLVED:
+            _not_resolved(conversation)
+        elif action.startswith(ARTICLE_CHOICE) and action[len(ARTICLE_CHOICE) :].isdigit():
+            _answer_with(conversation, int(action[len(ARTICLE_CHOICE) :]), confidence=None)
+        elif action.startswith(ACTION_CHOICE):
+            _run_action(conversation, action[len(ACTION_CHOICE) :])
+        else:
+            raise ValueError(f"Unknown action {action!r}")
+
+
+# Decisions --------------------------------------------------------------------------------
+
+
+def _respond_to_text(conversation: Conversation, message_text: str) -> None:
+    lang = conversation.language
+    result = triage(message_text, lang=lang, policy_topics=configured_policy_topics())
+    if result.human and result.reason:
+        if result.reason == HandoffReason.CUSTOMER_REQUEST:
+            conversation.person_requests += 1
+            conversation.save(update_fields=["person_requests"])
+        conversations.hand_off(
+            conversation,
+            reason=result.reason,
+            signals=[{**asdict(s), "evidence": list(s.evidence)} for s in result.signals],
+        )
+        return
+    profile = getattr(conversation.customer, "profile", None)
+    if profile is not None and profile.prefers_person:
+        conversations.hand_off(conversation, reason=HandoffReason.CUSTOMER_PREFERENCE)
+        return
+    if (
+        conversation.offered_articles
+        and _THANKS.search(text.fold(message_text))
+        and len(message_text.split()) <= 10
+    ):
+        _resolved(conversation, how="confirmed")
+        return
+
+    model = current_model(lang)
+    prediction = model.predict(message_text, k=3) if model else None
+    if prediction is None or prediction.out_of_scope:
+        _admit(conversation, reason="out_of_scope")
+        return
+    ranked = [
+        (int(label), p)
+        for label, p in prediction.ranked
+        if label.isdigit() and int(label) not in conversation.offered_articles
+    ]
+    if not ranked:
+        _admit(conversation, reason="already_offered")
+        return
+    best, confidence = ranked[0]
+    if _is_repeat_contact(conversation, best):
+        conversations.hand_off(
+            conversation,
+            reason=HandoffReason.REPEAT_CONTACT,
+            signals=[{"kind": "repeat_contact", "score": 1.0, "evidence": ["journey"]}],
+        )
+        return
+    if confidence >= ANSWER_CONFIDENCE:
+        _answer_with(conversation, best, confidence=confidence)
+        return
+    choices = [(a, p) for a, p in ranked[:3] if p >= CLARIFY_MIN]
+    if len(choices) >= 2:
+        _clarify(conversation, choices)
+    elif choices:
+        _answer_with(conversation, best, confidence=confidence)
+    else:
+        _admit(conversation, reason="low_confidence")
+
+
+def _is_repeat_contact(conversation: Conversation, article_id: int) -> bool:
+    """The same need came up in another conversation of the last 7 days that selfcare did not solve."""
+    if conversation.customer is None and not conversation.visitor_id:
+        return False
+    earlier = Conversation.objects.filter(created_at__gte=timezone.now() - REPEAT_WINDOW).exclude(
+        pk=conversation.pk
+    )
+    if conversation.customer is not None:
+        earlier = earlier.filter(customer=conversation.customer)
+    else:
+        earlier = earlier.filter(visitor_id=conversation.visitor_id)
+    for need in earlier.filter(resolved_at__isnull=True).values_list("detected_need", flat=True):
+        if need and need.get("article") == article_id:
+            return True
+    return False
+
+
+def _answer_with(conversation: Conversation, article_id: int, *, confidence: float | None) -> None:
+    translation = _translation(article_id, conversation.language)
+    if translation is None or not _visible(conversation, translation):
+        _admit(conversation, reason="not_visible")
+        return
+    conversation.offered_articles = [*conversation.offered_articles, article_id]
+    conversation.detected_need = {
+        "article": article_id,
+        "title": translation.title,
+        "confidence": round(confidence, 3) if confidence is not None else None,
+    }
+    conversation.save(update_fields=["offered_articles", "detected_need"])
+    offered_actions = [
+        {"id": ACTION_CHOICE + action.name, "label": action.label()}
+        for action in selfcare_actions.for_article(translation.article.key)
+    ]
+    body = phrasing.answer(conversation, translation)
+    _say(
+        conversation,
+        [
+            _greeting(conversation) + body + "\n\n" + _("Did this solve it?"),
+            body + "\n\n" + _("Does this answer your question?"),
+        ],
+        articles=[_article_card(translation)],
+        actions=[*offered_actions, *_feedback_actions()],
+    )
+    _log_turn(conversation, "answer", article=article_id, confidence=confidence)
+
+
+def _clarify(conversation: Conversation, choices: list[tuple[int, float]]) -> None:
+    cards = []
+    for article_id, _p in choices:
+        translation = _translation(article_id, conversation.language)
+        if translation is not None and _visible(conversation, translation):
+            cards.append(translation)
+    if len(cards) < 2:
+        if cards:
+            _answer_with(conversation, cards[0].article_id, confidence=choices[0][1])
+        else:
+            _admit(conversation, reason="not_visible")
+        return
+    _say(
+        conversation,
+        [
+            _greeting(conversation)
+            + _("I want to be sure I understand. Is it about one of these?"),
+            _("Which of these is closest to your question?"),
+        ],
+        articles=[_article_card(t) for t in cards],
+        actions=[{"id": f"{ARTICLE_CHOICE}{t.article_id}", "label": t.title} for t in cards],
+    )
+    _log_turn(conversation, "clarify", articles=[t.article_id for t in cards])
+
+
+def _admit(conversation: Conversation, *, reason: str) -> None:
+    """Say plainly that we do not know; a failed attempt."""
+    conversation.failed_attempts += 1
+    conversation.save(update_fields=["failed_attempts"])
+    _log_turn(conversation, "unknown", why=reason, failed_attempts=conversation.failed_attempts)
+    if _escalate_if_stuck(conversation):
+        return
+    _say(
+        conversation,
+        [
+            _greeting(conversation)
+            + _(
+                "I don't have an answer to that in our help center. You can put it in other words, or talk to a person."
+            ),
+            _("I still don't know that one, sorry. A person can surely help."),
+        ],
+    )
+
+
+def _not_resolved(conversation: Conversation) -> None:
+    conversation.failed_attempts += 1
+    conversation.save(update_fields=["failed_attempts"])
+    record_event(
+        EventKind.SELFCARE_NOT_RESOLVED,
+        visitor_id=conversation.visitor_id,
+        customer=conversation.customer,
+        channel=conversation.channel,
+        language=conversation.language,
+        data={
+            "conversation": conversation.pk,
+            "article": conversation.detected_need.get("article"),
+        },
+    )
+    if _escalate_if_stuck(conversation):
+        return
+    _say(
+        conversation,
+        [
+            _("Sorry it didn't help. Tell me more about what is happening, or talk to a person."),
+            _(
+                "Thanks for telling me. Can you describe it differently? A person is also one click away."
+            ),
+        ],
+    )
+
+
+def _escalate_if_stuck(conversation: Conversation) -> bool:
+    """After two failed attempts offer a person; after three, hand off without waiting."""
+    if conversation.failed_attempts >= MAX_FAILED_BEFORE_HANDOFF:
+        conversations.hand_off(conversation, reason=HandoffReason.FAILED_ATTEMPTS)
+        return True
+    if conversation.failed_attempts >= MAX_FAILED_BEFORE_OFFER:
+        _say(
+            conversation,
+            [
+                _(
+                    "I'm not managing to help you, and a person will. Shall I pass you to an advisor? They will see our conversation."
+                ),
+                _(
+                    "Let's not go round in circles: an advisor can take it from here, with everything you told me."
+                ),
+            ],
+            actions=[{"id": HUMAN, "label": _("Yes, talk to a person")}],
+        )
+        _log_turn(conversation, "offer_human", failed_attempts=conversation.failed_attempts)
+        return True
+    return False
+
+
+def _resolved(conversation: Conversation, *, how: str) -> None:
+    conversations.mark_resolved(
+        conversation, article=conversation.detected_need.get("article"), how=how
+    )
+    conversations.add_assistant_message(
+        conversation,
+        text=_("Glad that helped! If anything else comes up, I'm here, and so are our advisors."),
+    )
+
+
+def _run_action(conversation: Conversation, name: str) -> None:
+    outcome = selfcare_actions.run(name, conversation=conversation)
+    _say(conversation, [outcome.message], actions=outcome.choices)
+    if outcome.ok and outcome.completes_need:
+        conversations.mark_resolved(
+            conversation, article=conversation.detected_need.get("article"), how=f"action:{name}"
+        )
+        record_event(
+            EventKind.SELFCARE_ACTION,
+            visitor_id=conversation.visitor_id,
+            customer=conversation.customer,
+            channel=conversation.channel,
+            language=conversation.language,
+            data={"conversation": conversation.pk, "action": name},
+        )
+    elif not outcome.ok:
+        _log_turn(conversation, "action_failed", action=name)

@@ -1,0 +1,185 @@
+"""Web chat endpoints (public, used by the widget): DESIGN.md "Interfaces"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from ponton.connectors.webchat import services
+from ponton.conversations.models import Author, Conversation, Message
+from ponton.conversations.services import messages_after
+
+TOKEN_HEADER = "X-Conversation-Token"
+
+
+class ChoiceSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the API's name; shadows Field.label
+
+
+class ArticleCardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    snippet = serializers.CharField()
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.ChoiceField(choices=Author.choices)
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    articles = ArticleCardSerializer(many=True, required=False)
+    actions = ChoiceSerializer(many=True, required=False)
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": message.pk,
+        "author": message.author,
+        "text": message.text,
+        "created_at": message.created_at.isoformat(),
+    }
+    if message.articles:
+        data["articles"] = message.articles
+    if message.actions:
+        data["actions"] = message.actions
+    return data
+
+
+class CustomerSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_blank=True)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+
+
+class StartSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+    lang = serializers.ChoiceField(choices=["fr", "en"], required=False)
+    customer = CustomerSerializer(required=False)
+    client_msg_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class PostSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000, required=False)
+    action = serializers.CharField(max_length=120, required=False)
+    client_msg_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if bool(attrs.get("text")) == bool(attrs.get("action")):
+            raise serializers.ValidationError("Send either 'text' or 'action'.")
+        return attrs
+
+
+class ConversationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    token = serializers.CharField()
+    state = serializers.CharField()
+    messages = MessageSerializer(many=True)
+
+
+class ThreadSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    messages = MessageSerializer(many=True)
+
+
+def _thread(conversation: Conversation, after: int | None) -> dict[str, Any]:
+    conversation.refresh_from_db(fields=["state"])
+    return {
+        "state": conversation.state,
+        "messages": [message_json(m) for m in messages_after(conversation, after)],
+    }
+
+
+def _django_errors(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+
+
+TOKEN_PARAMETER = OpenApiParameter(TOKEN_HEADER, str, OpenApiParameter.HEADER, required=True)
+
+
+class ChatStartView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        operation_id="chat_start", request=StartSerializer, responses={201: ConversationSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        """Open a conversation with the assistant (the web widget's first message)."""
+        body = StartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        customer = data.get("customer") or {}
+        try:
+            conversation = services.start(
+                text=data["text"],
+                language=data.get("lang") or getattr(request, "LANGUAGE_CODE", "fr"),
+                user=request.user,
+                visitor_id=getattr(request._request, "visitor_id", ""),
+                name=customer.get("name", ""),
+                email=customer.get("email", ""),
+                client_msg_id=data.get("client_msg_id", ""),
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        payload = {
+            "id": conversation.pk,
+            "token": conversation.token,
+            **_thread(conversation, None),
+        }
+        return Response(payload, status=status.HTTP_201_CREATED)
+
+
+class ChatMessagesView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="chat_messages_list",
+        parameters=[TOKEN_PARAMETER, OpenApiParameter("after", int, required=False)],
+        responses=ThreadSerializer,
+    )
+    def get(self, request: Request, conversation_id: int) -> Response:
+        """Messages after a given id (all when absent), and the conversation's state."""
+        conversation = services.access_chat(conversation_id, request.headers.get(TOKEN_HEADER, ""))
+        after = request.query_params.get("after", "")
+        if after and not after.isdigit():
+            raise ValidationError({"after": "Must be a message id."})
+        return Response(_thread(conversation, int(after) if after else None))
+
+    @extend_schema(
+        operation_id="chat_messages_create",
+        parameters=[TOKEN_PARAMETER],
+        request=PostSerializer,
+        responses={201: ThreadSerializer},
+    )
+    def post(self, request: Request, conversation_id: int) -> Response:
+        """Send a message, or pick an offered choice with {"action": ID}."""
+        conversation = services.access_chat(conversation_id, request.headers.get(TOKEN_HEADER, ""))
+        body = PostSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            if data.get("action"):
+                message = services.receive_action(
+                    conversation, action=data["action"], client_msg_id=data.get("client_msg_id", "")
+                )
+            else:
+                message = services.receive_text(
+                    conversation, text=data["text"], client_msg_id=data.get("client_msg_id", "")
+                )
+        except services.ChoiceNotOffered as exc:
+            raise ValidationError(
+                {"action": f"'{exc}' is not one of the offered choices."}
+            ) from exc
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(_thread(conversation, message.pk - 1), status=status.HTTP_201_CREATED)

@@ -1,0 +1,113 @@
+"""The web chat channel: a customer message or choice in, the assistant's turn out."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from ponton.assistant import policy
+from ponton.conversations import services as conversations
+from ponton.conversations.models import (
+    Author,
+    Conversation,
+    ConversationChannel,
+    Message,
+)
+
+
+def access_chat(conversation_id: int, token: str) -> Conversation:
+    """The conversation if the token is its own; the same 404 for a wrong token and a missing one."""
+    conversation = Conversation.objects.filter(
+        pk=conversation_id, channel=ConversationChannel.CHAT
+    ).first()
+    if conversation is None or not token or not hmac.compare_digest(conversation.token, token):
+        raise Http404
+    return conversation
+
+
+class ChoiceNotOffered(ValueError):
+    pass
+
+
+def start(
+    *,
+    text: str,
+    language: str,
+    user: Any,
+    visitor_id: str,
+    name: str = "",
+    email: str = "",
+    client_msg_id: str = "",
+) -> Conversation:
+    """Open a chat with its first message; a retried request with the same
+    `client_msg_id` returns the conversation it already opened."""
+    if client_msg_id:
+        existing = (
+            Message.objects.filter(
+                client_msg_id=client_msg_id[:64],
+                author=Author.CUSTOMER,
+                conversation__channel=ConversationChannel.CHAT,
+            )
+            .select_related("conversation")
+            .first()
+        )
+        if existing is not None:
+            return existing.conversation
+    with transaction.atomic():
+        conversation = conversations.start_conversation(
+            channel=ConversationChannel.CHAT,
+            language=language,
+            customer=user,
+            visitor_id=visitor_id,
+            name=name,
+            email=email,
+        )
+        message, _created = conversations.add_customer_message(
+            conversation, text=text, client_msg_id=client_msg_id
+        )
+        policy.on_customer_message(conversation, message)
+    return conversation
+
+
+def receive_text(conversation: Conversation, *, text: str, client_msg_id: str = "") -> Message:
+    """Store a customer message (once) and let the assistant answer if it owns the conversation."""
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        message, created = conversations.add_customer_message(
+            locked, text=text, client_msg_id=client_msg_id
+        )
+        if created:
+            policy.on_customer_message(locked, message)
+    return message
+
+
+def _offered(conversation: Conversation, action: str) -> dict[str, str] | None:
+    for actions in (
+        conversation.messages.exclude(actions=[]).order_by("-id").values_list("actions", flat=True)
+    ):
+        for offered in actions:
+            if offered.get("id") == action:
+                return offered
+    return None
+
+
+def receive_action(conversation: Conversation, *, action: str, client_msg_id: str = "") -> Message:
+    """The customer picked an offered choice; it is kept in the transcript as their words."""
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        offered = _offered(locked, action)
+        if offered is None and action != policy.HUMAN:
+            raise ChoiceNotOffered(action)
+        with override(locked.language):
+            label = offered["label"] if offered else _("Talk to a person")
+        message, created = conversations.add_customer_message(
+            locked, text=f"[{label}]", client_msg_id=client_msg_id
+        )
+        if created:
+            policy.on_action(locked, action)
+    return message

@@ -1,0 +1,167 @@
+/*
+ * Ponton web chat widget. Embed on any page with one tag:
+ *   <script src="https://help.example.com/static/ponton/widget.js" data-lang="fr" defer></script>
+ * It says it is an automated assistant, keeps the way to a person visible at
+ * every turn, resumes the conversation after a reload, and polls for replies.
+ */
+(function () {
+  "use strict";
+  if (window.PontonWidget) return;
+  var script = document.currentScript || document.querySelector("script[src*='ponton/widget.js']");
+  var base = new URL(script.src, window.location.href).origin;
+  var lang = (script.dataset.lang || document.documentElement.lang || "fr").slice(0, 2) === "en" ? "en" : "fr";
+  var T = {
+    fr: {
+      open: "Besoin d'aide ?", title: "Assistant automatique", close: "Fermer", human: "Parler à un conseiller",
+      intro: "Bonjour ! Je suis un assistant automatique. Posez votre question ; un conseiller est à un clic à tout moment.",
+      placeholder: "Écrivez votre question…", send: "Envoyer", error: "Le message n'est pas parti. Réessayer ?",
+      retry: "Réessayer", waiting: "Un conseiller va vous répondre ici.", withHuman: "Vous échangez avec un conseiller.",
+      closed: "Conversation terminée. Écrivez pour en commencer une nouvelle.", you: "Vous", bot: "Assistant",
+      agent: "Conseiller", system: "Information", read: "Lire l'article"
+    },
+    en: {
+      open: "Need help?", title: "Automated assistant", close: "Close", human: "Talk to a person",
+      intro: "Hello! I'm an automated assistant. Ask your question; a person is one click away at any time.",
+      placeholder: "Type your question…", send: "Send", error: "The message was not sent. Try again?",
+      retry: "Retry", waiting: "An advisor will answer you here.", withHuman: "You are talking with an advisor.",
+      closed: "Conversation closed. Write to start a new one.", you: "You", bot: "Assistant",
+      agent: "Advisor", system: "Information", read: "Read the article"
+    }
+  }[lang];
+  var KEY = "ponton-chat:" + base;
+  var state = load();
+  var pollTimer = null, sending = false;
+
+  function load() { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } }
+  function save() { try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ } }
+  function uid() { return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random(); }
+  function el(tag, cls, text) { var n = document.createElement(tag); if (cls) n.className = cls; if (text) n.textContent = text; return n; }
+  function csrf() { var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/); return m ? decodeURIComponent(m[1]) : ""; }
+
+  var css = el("link"); css.rel = "stylesheet"; css.href = base + "/static/ponton/widget.css"; document.head.appendChild(css);
+  var launcher = el("button", "pw-launcher", T.open);
+  launcher.type = "button"; launcher.setAttribute("aria-expanded", "false"); launcher.setAttribute("aria-controls", "pw-panel");
+  var panel = el("section", "pw-panel"); panel.id = "pw-panel"; panel.hidden = true;
+  panel.setAttribute("role", "dialog"); panel.setAttribute("aria-label", T.title + " · " + T.human);
+  var head = el("header", "pw-head");
+  var heading = el("h2", "pw-title", T.title);
+  var human = el("button", "pw-human", T.human); human.type = "button"; human.setAttribute("data-human-exit", "");
+  var close = el("button", "pw-close", "×"); close.type = "button"; close.setAttribute("aria-label", T.close);
+  head.append(heading, human, close);
+  var status = el("p", "pw-status"); status.setAttribute("role", "status");
+  var log = el("ol", "pw-log"); log.setAttribute("role", "log"); log.setAttribute("aria-live", "polite");
+  var form = el("form", "pw-form");
+  var label = el("label", "pw-visually-hidden", T.placeholder); label.htmlFor = "pw-input";
+  var input = el("textarea", "pw-input"); input.id = "pw-input"; input.rows = 2; input.maxLength = 5000; input.placeholder = T.placeholder;
+  var send = el("button", "pw-send", T.send); send.type = "submit";
+  form.append(label, input, send);
+  panel.append(head, status, log, form);
+  document.body.append(launcher, panel);
+  log.appendChild(bubble({ author: "assistant", text: T.intro, id: 0 }));
+
+  function bubble(m) {
+    var li = el("li", "pw-msg pw-" + m.author);
+    li.dataset.id = m.id;
+    var who = { customer: T.you, assistant: T.bot, agent: T.agent, system: T.system }[m.author] || "";
+    li.appendChild(el("span", "pw-visually-hidden", who + " : "));
+    var p = el("p", "pw-text"); p.textContent = m.text; li.appendChild(p);
+    (m.articles || []).forEach(function (a) {
+      var link = el("a", "pw-article", a.title); link.href = base + a.url; link.target = "_blank"; link.rel = "noopener";
+      link.title = T.read; li.appendChild(link);
+    });
+    if (m.actions && m.actions.length) {
+      var choices = el("div", "pw-choices");
+      m.actions.forEach(function (a) {
+        var b = el("button", "pw-choice" + (a.id === "human" ? " pw-choice-human" : ""), a.label);
+        b.type = "button";
+        if (a.id === "human") b.setAttribute("data-human-exit", "");
+        b.addEventListener("click", function () { choose(a.id); });
+        choices.appendChild(b);
+      });
+      li.appendChild(choices);
+    }
+    return li;
+  }
+
+  function render(data) {
+    (data.messages || []).forEach(function (m) {
+      if (log.querySelector("[data-id='" + m.id + "']")) return;
+      log.appendChild(bubble(m));
+      state.last = Math.max(state.last || 0, m.id);
+    });
+    if (data.state) state.state = data.state;
+    save();
+    status.textContent = state.state === "waiting_human" ? T.waiting : state.state === "with_human" ? T.withHuman : state.state === "closed" ? T.closed : "";
+    // Once a person owns the conversation the assistant's old choices are history.
+    if (state.state !== "assistant") log.querySelectorAll(".pw-choice:not(.pw-choice-human)").forEach(function (b) { b.disabled = true; });
+    log.scrollTop = log.scrollHeight;
+    schedulePoll();
+  }
+
+  function request(method, path, body) {
+    var headers = { "Content-Type": "application/json", "Accept": "application/json" };
+    if (state.token) headers["X-Conversation-Token"] = state.token;
+    if (base === window.location.origin && csrf()) headers["X-CSRFToken"] = csrf();
+    return fetch(base + "/api/v1/chat/conversations" + path, {
+      method: method, headers: headers, credentials: base === window.location.origin ? "same-origin" : "omit",
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (r) {
+      if (r.status === 404 && state.id) { state = {}; save(); }
+      if (!r.ok) throw new Error(String(r.status));
+      return r.json();
+    });
+  }
+
+  function post(body) {
+    if (sending) return;
+    sending = true; send.disabled = true;
+    var first = !state.id || state.state === "closed";
+    if (first) { state = {}; }
+    body.client_msg_id = uid();
+    var attempt = function () {
+      var call = first ? request("POST", "", Object.assign({ lang: lang }, body)) : request("POST", "/" + state.id + "/messages", body);
+      return call.then(function (data) {
+        if (first) { state.id = data.id; state.token = data.token; }
+        render(data); input.value = "";
+      });
+    };
+    attempt().catch(function () {
+      // Same client_msg_id on retry: the server stores the message once.
+      status.textContent = T.error;
+      var retry = el("button", "pw-retry", T.retry); retry.type = "button";
+      retry.addEventListener("click", function () { retry.remove(); attempt().catch(function () { status.textContent = T.error; }); });
+      status.appendChild(retry);
+    }).then(function () { sending = false; send.disabled = false; });
+  }
+
+  function choose(action) {
+    if (!state.id) { post({ text: T.human }); return; }
+    post({ action: action });
+  }
+
+  function poll() {
+    if (!state.id || panel.hidden) return;
+    request("GET", "/" + state.id + "/messages?after=" + (state.last || 0)).then(render).catch(function () { schedulePoll(); });
+  }
+  function schedulePoll() {
+    clearTimeout(pollTimer);
+    if (state.id && !panel.hidden && state.state !== "closed") pollTimer = setTimeout(poll, state.state === "assistant" ? 6000 : 3000);
+  }
+
+  function open() {
+    panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); launcher.hidden = true;
+    input.focus();
+    if (state.id) request("GET", "/" + state.id + "/messages").then(render).catch(function () {});
+  }
+  function shut() { panel.hidden = true; launcher.hidden = false; launcher.setAttribute("aria-expanded", "false"); launcher.focus(); clearTimeout(pollTimer); }
+
+  launcher.addEventListener("click", open);
+  close.addEventListener("click", shut);
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") shut(); });
+  human.addEventListener("click", function () { choose("human"); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); var t = input.value.trim(); if (t) post({ text: t }); });
+  input.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); } });
+  if (state.id && state.open) open();
+  window.addEventListener("beforeunload", function () { state.open = !panel.hidden; save(); });
+  window.PontonWidget = { open: open, close: shut };
+})();
