@@ -28,7 +28,6 @@ from ponton.assistant.signals import configured_policy_topics, triage
 from ponton.conversations import services as conversations
 from ponton.conversations.models import Conversation, HandoffReason, Message, State
 from ponton.journeys.models import EventKind
-from ponton.journeys.services import record_event
 from ponton.knowledge import text
 from ponton.knowledge.models import ArticleTranslation, Status
 from ponton.knowledge.search import Viewer
@@ -84,13 +83,8 @@ def _say(
 
 
 def _log_turn(conversation: Conversation, decision: str, **data: Any) -> None:
-    record_event(
-        EventKind.ASSISTANT_TURN,
-        visitor_id=conversation.visitor_id,
-        customer=conversation.customer,
-        channel=conversation.channel,
-        language=conversation.language,
-        data={"conversation": conversation.pk, "decision": decision, **data},
+    conversations.record_conversation_event(
+        conversation, EventKind.ASSISTANT_TURN, decision=decision, **data
     )
 
 
@@ -314,16 +308,10 @@ def _admit(conversation: Conversation, *, reason: str) -> None:
 def _not_resolved(conversation: Conversation) -> None:
     conversation.failed_attempts += 1
     conversation.save(update_fields=["failed_attempts"])
-    record_event(
+    conversations.record_conversation_event(
+        conversation,
         EventKind.SELFCARE_NOT_RESOLVED,
-        visitor_id=conversation.visitor_id,
-        customer=conversation.customer,
-        channel=conversation.channel,
-        language=conversation.language,
-        data={
-            "conversation": conversation.pk,
-            "article": conversation.detected_need.get("article"),
-        },
+        article=conversation.detected_need.get("article"),
     )
     if _escalate_if_stuck(conversation):
         return
@@ -378,13 +366,8 @@ def _run_action(conversation: Conversation, name: str) -> None:
         conversations.mark_resolved(
             conversation, article=conversation.detected_need.get("article"), how=f"action:{name}"
         )
-        record_event(
-            EventKind.SELFCARE_ACTION,
-            visitor_id=conversation.visitor_id,
-            customer=conversation.customer,
-            channel=conversation.channel,
-            language=conversation.language,
-            data={"conversation": conversation.pk, "action": name},
+        conversations.record_conversation_event(
+            conversation, EventKind.SELFCARE_ACTION, action=name
         )
     elif not outcome.ok:
         _log_turn(conversation, "action_failed", action=name)

@@ -53,6 +53,18 @@ def _customer_or_none(user: Any) -> User | None:
     return None
 
 
+def record_conversation_event(conversation: Conversation, kind: str, **data: Any) -> None:
+    """Log a step of a conversation in the customer's journey."""
+    record_event(
+        kind,
+        visitor_id=conversation.visitor_id,
+        customer=conversation.customer,
+        channel=conversation.channel,
+        language=conversation.language,
+        data={"conversation": conversation.pk, **data},
+    )
+
+
 # Context packet ------------------------------------------------------------------
 
 
@@ -266,13 +278,8 @@ def add_customer_message(
             )
     except IntegrityError:  # the same id raced in from a retry
         return conversation.messages.get(client_msg_id=client_msg_id), False
-    record_event(
-        EventKind.MESSAGE,
-        visitor_id=conversation.visitor_id,
-        customer=conversation.customer,
-        channel=conversation.channel,
-        language=conversation.language,
-        data={"conversation": conversation.pk, "message": message.pk, "author": Author.CUSTOMER},
+    record_conversation_event(
+        conversation, EventKind.MESSAGE, message=message.pk, author=Author.CUSTOMER
     )
     return message, True
 
@@ -329,20 +336,14 @@ def hand_off(
     conversation.handed_off_at = timezone.now()
     conversation.context = context_packet(conversation, reason=reason, signals=signals)
     conversation.save()
-    record_event(
+    record_conversation_event(
+        conversation,
         EventKind.HANDOFF,
-        visitor_id=conversation.visitor_id,
-        customer=conversation.customer,
-        channel=conversation.channel,
-        language=conversation.language,
-        data={
-            "conversation": conversation.pk,
-            "reason": reason,
-            "by": by,
-            "signals": [s.get("kind") for s in signals],
-            "person_requests": conversation.person_requests,
-            "failed_attempts": conversation.failed_attempts,
-        },
+        reason=reason,
+        by=by,
+        signals=[s.get("kind") for s in signals],
+        person_requests=conversation.person_requests,
+        failed_attempts=conversation.failed_attempts,
     )
     with override(conversation.language):
         notice = _handoff_notice(conversation, staffing())
@@ -355,14 +356,7 @@ def mark_resolved(conversation: Conversation, *, article: int | None, how: str) 
     conversation.resolved_at = timezone.now()
     conversation.state = State.CLOSED
     conversation.save(update_fields=["resolved_at", "state", "updated_at"])
-    record_event(
-        EventKind.SELFCARE_RESOLVED,
-        visitor_id=conversation.visitor_id,
-        customer=conversation.customer,
-        channel=conversation.channel,
-        language=conversation.language,
-        data={"conversation": conversation.pk, "article": article, "how": how},
-    )
+    record_conversation_event(conversation, EventKind.SELFCARE_RESOLVED, article=article, how=how)
 
 
 # Contact form ------------------------------------------------------------------------
