@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
@@ -117,7 +118,7 @@ def _latest_invoice(conversation: Conversation, _arg: str) -> Outcome:
         % {
             "number": data["number"],
             "date": _date(data["date"]),
-            "amount": data["amount"],
+            "amount": formats.number_format(Decimal(str(data["amount"])), 2),
             "status": _("paid") if data.get("status") == "paid" else _("to be paid"),
             "url": data["pdf"],
         },
@@ -233,7 +234,7 @@ def run(choice: str, *, conversation: Conversation) -> Outcome:
         return action.perform(conversation, argument)
     except ConnectorError as exc:
         return Outcome(False, _("I couldn't do it: %(why)s A person can take over.") % {"why": exc})
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
         logger.warning("Action %s got an unexpected answer: %s", name, exc)
         return Outcome(
             False,

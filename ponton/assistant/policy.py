@@ -14,7 +14,6 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -91,7 +90,7 @@ def _log_turn(conversation: Conversation, decision: str, **data: Any) -> None:
 def _greeting(conversation: Conversation) -> str:
     if conversation.messages.filter(author="assistant").exists():
         return ""
-    return _("Hello, I'm %(site)s's automated assistant. ") % {"site": settings.SITE_NAME}
+    return _("I'm the automated assistant. ")
 
 
 def _translation(article_id: int, lang: str) -> ArticleTranslation | None:
@@ -336,7 +335,7 @@ def _escalate_if_stuck(conversation: Conversation) -> bool:
             conversation,
             [
                 _(
-                    "I'm not managing to help you, and a person will. Shall I pass you to an advisor? They will see our conversation."
+                    "I'm not managing to help you, but a person will. Shall I pass you to an advisor? They will see our conversation."
                 ),
                 _(
                     "Let's not go round in circles: an advisor can take it from here, with everything you told me."

@@ -137,7 +137,7 @@ def test_the_language_switch_takes_a_french_visitor_to_the_english_help_center(
     page.locator('form.langswitch button[value="en"]').click()
     page.wait_for_url(f"{live_server.url}/en/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.locator("header [data-human-exit]")).to_contain_text("Talk to a person")
+    expect(page.locator(".topbar [data-human-exit]")).to_contain_text("Talk to a person")
     # The choice sticks: the next page is English too.
     page.goto(f"{live_server.url}/search?q=password")
     page.wait_for_url("**/en/search?q=password")
