@@ -46,14 +46,17 @@ def call_connector(operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         logger.warning("Connector %s unreachable: %s", url, exc)
         raise ConnectorError(_("Our systems cannot be reached right now.")) from exc
     if response.status_code >= 400:
+        # The details are for the logs; the customer gets a plain sentence in their language.
         logger.warning(
-            "Connector %s answered %s: %s", url, response.status_code, response.text[:200]
+            "Connector %s answered %s: %s", url, response.status_code, response.text[:300]
         )
-        detail = ""
-        if response.headers.get("content-type", "").startswith("application/json"):
-            detail = str(response.json().get("error", ""))
-        raise ConnectorError(detail or _("Our systems could not do it."))
-    data = response.json()
+        if response.status_code == 409:
+            raise ConnectorError(_("What you chose is no longer available."))
+        raise ConnectorError(_("Our systems could not do it."))
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise ConnectorError(_("Our systems gave an answer I cannot read.")) from exc
     if not isinstance(data, dict):
         raise ConnectorError(_("Our systems gave an answer I cannot read."))
     return data

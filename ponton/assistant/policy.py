@@ -44,8 +44,12 @@ MAX_FAILED_BEFORE_HANDOFF = 3
 REPEAT_WINDOW = timedelta(days=7)
 
 _THANKS = re.compile(
-    r"\b(resolu|regle|ca marche|ca fonctionne|c est bon|parfait|solved|sorted|it works|"
+    r"\b(resolu|regle|ca marche|ca fonctionne|c.?est bon|parfait|solved|sorted|it works|"
     r"that worked|fixed|problem solved|all good)\b"
+)
+# "ça marche pas", "it still isn't fixed": not a thank-you.
+_NEGATED = re.compile(
+    r"\b(pas|plus|toujours|encore|jamais|not|isn.?t|doesn.?t|didn.?t|still|never|no)\b"
 )
 
 
@@ -122,8 +126,10 @@ def _visible(conversation: Conversation, translation: ArticleTranslation) -> boo
 @transaction.atomic
 def on_customer_message(conversation: Conversation, message: Message) -> None:
     """Decide what to do with a new customer message."""
+    if conversation.state == State.CLOSED:
+        _reopen(conversation)  # the customer came back: selfcare starts again
     if conversation.state != State.ASSISTANT:
-        return  # a person owns it (or it is closed and a person will reopen it)
+        return  # a person owns it: the assistant says nothing until it is handed back
     with override(conversation.language):
         _respond_to_text(conversation, message.text)
 
@@ -131,8 +137,10 @@ def on_customer_message(conversation: Conversation, message: Message) -> None:
 @transaction.atomic
 def on_action(conversation: Conversation, action: str) -> None:
     """The customer picked one of the offered choices."""
-    if conversation.state != State.ASSISTANT and action != HUMAN:
-        return
+    if conversation.state == State.CLOSED:
+        _reopen(conversation)
+    if conversation.state != State.ASSISTANT:
+        return  # already with a person, or on the way
     with override(conversation.language):
         if action == HUMAN:
             if conversation.state == State.ASSISTANT:
@@ -151,6 +159,12 @@ def on_action(conversation: Conversation, action: str) -> None:
             _run_action(conversation, action[len(ACTION_CHOICE) :])
         else:
             raise ValueError(f"Unknown action {action!r}")
+
+
+def _reopen(conversation: Conversation) -> None:
+    conversation.state = State.ASSISTANT
+    conversation.resolved_at = None
+    conversation.save(update_fields=["state", "resolved_at", "updated_at"])
 
 
 # Decisions --------------------------------------------------------------------------------
@@ -176,6 +190,7 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
     if (
         conversation.offered_articles
         and _THANKS.search(text.fold(message_text))
+        and not _NEGATED.search(text.fold(message_text))
         and len(message_text.split()) <= 10
     ):
         _resolved(conversation, how="confirmed")
@@ -232,6 +247,9 @@ def _is_repeat_contact(conversation: Conversation, article_id: int) -> bool:
 
 
 def _answer_with(conversation: Conversation, article_id: int, *, confidence: float | None) -> None:
+    if article_id in conversation.offered_articles:
+        _admit(conversation, reason="already_offered")
+        return
     translation = _translation(article_id, conversation.language)
     if translation is None or not _visible(conversation, translation):
         _admit(conversation, reason="not_visible")
@@ -272,6 +290,15 @@ def _clarify(conversation: Conversation, choices: list[tuple[int, float]]) -> No
         else:
             _admit(conversation, reason="not_visible")
         return
+    offered = {f"{ARTICLE_CHOICE}{t.article_id}" for t in cards}
+    for earlier in conversation.messages.filter(author="assistant").values_list(
+        "actions", flat=True
+    ):
+        if offered <= {a["id"] for a in earlier}:
+            _admit(
+                conversation, reason="clarification_repeated"
+            )  # no loops: the same choices twice is a failure
+            return
     _say(
         conversation,
         [
@@ -352,21 +379,22 @@ def _resolved(conversation: Conversation, *, how: str) -> None:
     conversations.mark_resolved(
         conversation, article=conversation.detected_need.get("article"), how=how
     )
-    conversations.add_assistant_message(
+    _say(
         conversation,
-        text=_("Glad that helped! If anything else comes up, I'm here, and so are our advisors."),
+        [_("Glad that helped! If anything else comes up, I'm here, and so are our advisors.")],
     )
 
 
 def _run_action(conversation: Conversation, name: str) -> None:
     outcome = selfcare_actions.run(name, conversation=conversation)
+    action, _sep, argument = name.partition(":")  # "book_appointment:<slot>"
     _say(conversation, [outcome.message], actions=outcome.choices)
     if outcome.ok and outcome.completes_need:
         conversations.mark_resolved(
-            conversation, article=conversation.detected_need.get("article"), how=f"action:{name}"
+            conversation, article=conversation.detected_need.get("article"), how=f"action:{action}"
         )
         conversations.record_conversation_event(
-            conversation, EventKind.SELFCARE_ACTION, action=name
+            conversation, EventKind.SELFCARE_ACTION, action=action, argument=argument
         )
     elif not outcome.ok:
-        _log_turn(conversation, "action_failed", action=name)
+        _log_turn(conversation, "action_failed", action=action)

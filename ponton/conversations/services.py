@@ -47,7 +47,7 @@ URGENT_REASONS = {
 HIGH_REASONS = {HandoffReason.LEGAL, HandoffReason.EMOTION, HandoffReason.REPEAT_CONTACT}
 
 
-def _customer_or_none(user: Any) -> User | None:
+def customer_or_none(user: Any) -> User | None:
     if getattr(user, "is_authenticated", False) and user.is_customer:
         return user
     return None
@@ -244,7 +244,7 @@ def start_conversation(
     email: str = "",
     state: str = State.ASSISTANT,
 ) -> Conversation:
-    customer = _customer_or_none(customer)
+    customer = customer_or_none(customer)
     return Conversation.objects.create(
         customer=customer,
         visitor_id=visitor_id,
@@ -330,6 +330,7 @@ def hand_off(
     if reason not in HandoffReason.values:
         raise ValueError(f"Unknown handoff reason {reason!r}")
     signals = signals or []
+    now = staffing()  # before this conversation joins the queue: nobody waits for themselves
     conversation.state = State.WAITING_HUMAN
     conversation.handoff_reason = reason
     conversation.priority = priority_for(reason)
@@ -346,7 +347,7 @@ def hand_off(
         failed_attempts=conversation.failed_attempts,
     )
     with override(conversation.language):
-        notice = _handoff_notice(conversation, staffing())
+        notice = _handoff_notice(conversation, now)
     return add_assistant_message(conversation, text=notice, author=Author.SYSTEM)
 
 
@@ -379,7 +380,7 @@ def request_contact(request: ContactRequest) -> Conversation:
     text = request.text.strip()
     if not text:
         errors["text"] = _("Tell us in a few words what you need.")
-    customer = _customer_or_none(request.customer)
+    customer = customer_or_none(request.customer)
     email = request.email.strip() or (customer.email if customer else "")
     if not email:
         errors["email"] = _("We need an email address to answer you.")

@@ -27,6 +27,7 @@ class VisitorMiddleware:
         cookie = request.COOKIES.get(VISITOR_COOKIE, "")
         is_new = not _valid(cookie)
         request.visitor_id = str(uuid.uuid4()) if is_new else cookie  # type: ignore[attr-defined]
+        request.visitor_is_new = is_new  # type: ignore[attr-defined]
         response = self.get_response(request)
         if is_new and not request.path.startswith(("/static/", "/api/")):
             response.set_cookie(

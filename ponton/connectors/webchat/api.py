@@ -124,7 +124,10 @@ class ChatStartView(APIView):
                 text=data["text"],
                 language=data.get("lang") or getattr(request, "LANGUAGE_CODE", "fr"),
                 user=request.user,
-                visitor_id=getattr(request._request, "visitor_id", ""),
+                # Only a browser that keeps our cookie has a journey to join.
+                visitor_id=""
+                if getattr(request._request, "visitor_is_new", True)
+                else getattr(request._request, "visitor_id", ""),
                 name=customer.get("name", ""),
                 email=customer.get("email", ""),
                 client_msg_id=data.get("client_msg_id", ""),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hmac
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -18,6 +20,7 @@ from ponton.conversations.models import (
     ConversationChannel,
     Message,
 )
+from ponton.conversations.services import customer_or_none
 
 
 def access_chat(conversation_id: int, token: str) -> Conversation:
@@ -25,9 +28,16 @@ def access_chat(conversation_id: int, token: str) -> Conversation:
     conversation = Conversation.objects.filter(
         pk=conversation_id, channel=ConversationChannel.CHAT
     ).first()
-    if conversation is None or not token or not hmac.compare_digest(conversation.token, token):
+    if (
+        conversation is None
+        or not token
+        or not hmac.compare_digest(conversation.token.encode(), token.encode())
+    ):
         raise Http404
     return conversation
+
+
+RETRY_WINDOW = timedelta(minutes=10)
 
 
 class ChoiceNotOffered(ValueError):
@@ -47,11 +57,16 @@ def start(
     """Open a chat with its first message; a retried request with the same
     `client_msg_id` returns the conversation it already opened."""
     if client_msg_id:
+        # A retry is the same sender, the same words, within minutes; anything else is a new chat.
         existing = (
             Message.objects.filter(
                 client_msg_id=client_msg_id[:64],
+                text=text.strip(),
                 author=Author.CUSTOMER,
+                created_at__gte=timezone.now() - RETRY_WINDOW,
                 conversation__channel=ConversationChannel.CHAT,
+                conversation__visitor_id=visitor_id,
+                conversation__customer=customer_or_none(user),
             )
             .select_related("conversation")
             .first()

@@ -135,7 +135,7 @@
   }
 
   function choose(action) {
-    if (!state.id) { post({ text: T.human }); return; }
+    if (!state.id || state.state === "closed") { post({ text: T.human }); return; }
     post({ action: action });
   }
 
