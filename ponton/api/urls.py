@@ -1,6 +1,11 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView
 
+from ponton.conversations.api import (
+    AgentReplyView,
+    ConversationDetailView,
+    ConversationListView,
+)
 from ponton.knowledge.api import ArticleSearchView, ArticleSuggestView
 
 app_name = "api"
@@ -10,4 +15,13 @@ urlpatterns = [
     path("articles", ArticleSearchView.as_view(), name="articles"),
     path("articles/suggest", ArticleSuggestView.as_view(), name="articles-suggest"),
     path("", include("ponton.connectors.webchat.urls")),
+    path("conversations", ConversationListView.as_view(), name="conversations"),
+    path(
+        "conversations/<int:conversation_id>", ConversationDetailView.as_view(), name="conversation"
+    ),
+    path(
+        "conversations/<int:conversation_id>/messages",
+        AgentReplyView.as_view(),
+        name="conversation-reply",
+    ),
 ]

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -423,3 +424,34 @@ def _acknowledge(conversation: Conversation, text: str) -> None:
             recipient_list=[conversation.email],
             fail_silently=True,
         )
+
+
+# Agents -------------------------------------------------------------------------------
+
+
+def access_conversation(user: Any, conversation_id: int) -> Conversation:
+    """The conversation an agent may work on, or 404 (the same for missing and out of scope)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_agent:
+        raise Http404
+    conversation = (
+        Conversation.objects.select_related("customer").filter(pk=conversation_id).first()
+    )
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+@transaction.atomic
+def reply_as_agent(conversation: Conversation, *, agent: Any, text: str) -> Message:
+    """A person answers: the conversation is theirs from now on, and the assistant stays silent."""
+    text = _clean_text(text)
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if locked.state != State.WITH_HUMAN:
+        locked.state = State.WITH_HUMAN
+        locked.save(update_fields=["state", "updated_at"])
+    message = Message.objects.create(
+        conversation=locked, author=Author.AGENT, author_user=agent, text=text
+    )
+    record_conversation_event(locked, EventKind.MESSAGE, message=message.pk, author=Author.AGENT)
+    conversation.state = locked.state
+    return message
