@@ -8,8 +8,11 @@ through the service functions, as an editor or an import would build it.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -368,4 +371,65 @@ def kb(db: None, agent: User) -> KB:
         business_only_en=business_t["en"],
         draft=draft,
         draft_fr=draft_t["fr"],
+    )
+
+
+# Browser tests ----------------------------------------------------------------------
+# Debian's Chromium driven by Playwright. Skipped when it is not installed, unless
+# PONTON_REQUIRE_BROWSER=1 (as in CI), where its absence is a failure.
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("PONTON_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"PONTON_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[dev]')")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM
+    # refuses to run under one unless told it is safe (the test thread is the
+    # only one using this connection while the browser waits).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def exits_in_viewport_js(scope: str = "") -> str:
+    """JavaScript counting the [data-human-exit] elements under `scope` shown whole in the viewport."""
+    selector = f"{scope} [data-human-exit]".strip()
+    return (
+        f"() => Array.from(document.querySelectorAll({selector!r})).filter((e) => {{"
+        "const r = e.getBoundingClientRect(), s = getComputedStyle(e);"
+        'return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none"'
+        " && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;"
+        "}).length"
     )

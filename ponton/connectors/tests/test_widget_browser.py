@@ -6,7 +6,6 @@ Skipped when Debian's Chromium is not installed, unless PONTON_REQUIRE_BROWSER=1
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,61 +13,13 @@ from typing import Any
 import pytest
 
 from ponton.assistant import knowledge_model
-from ponton.conftest import KB
+from ponton.conftest import DESKTOP, KB, PHONE, exits_in_viewport_js
 from ponton.conversations.models import Author, Conversation, State
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
 QUESTION = "j'ai oublié mon mot de passe"
-# Elements of the widget's panel carrying data-human-exit, shown whole inside the viewport.
-PANEL_EXITS_IN_VIEWPORT = """() => Array.from(document.querySelectorAll("#pw-panel [data-human-exit]")).filter((e) => {
-  const r = e.getBoundingClientRect(), s = getComputedStyle(e);
-  return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none"
-    && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
-}).length"""
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("PONTON_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"PONTON_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[dev]')")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses
-    # to run under one unless told it is safe (only this thread uses the connection
-    # while the browser waits).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                yield chromium
-            finally:
-                chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+PANEL_EXITS_IN_VIEWPORT = exits_in_viewport_js("#pw-panel")
 
 
 @pytest.fixture(autouse=True)
