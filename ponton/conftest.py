@@ -19,6 +19,7 @@ import pytest
 from django.core.cache import cache
 
 from ponton.accounts.models import CustomerProfile, Role, Team, User
+from ponton.assistant import knowledge_model
 from ponton.knowledge.models import Article, ArticleTranslation, Audience, Category, Status
 from ponton.knowledge.services import (
     ArticleFields,
@@ -41,6 +42,17 @@ def _empty_cache() -> None:
     """The cache (locmem, or Redis when REDIS_URL is set) outlives a test's
     transaction: popular articles and API throttles must not leak between tests."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_understanding_models(settings: Any) -> Iterator[None]:
+    """Understanding models are cached per process, and a rolled-back test database
+    does not change their fingerprint's clock: every test starts without one and
+    compares the knowledge base's fingerprint on every call."""
+    settings.PONTON_ASSISTANT_MODEL_CHECK_SECONDS = 0
+    knowledge_model.forget()
+    yield
+    knowledge_model.forget()
 
 
 @pytest.fixture
@@ -176,7 +188,7 @@ class KB:
     draft_fr: ArticleTranslation
 
 
-def _article(
+def make_article(
     key: str,
     category: Category,
     author: User,
@@ -226,7 +238,7 @@ def kb(db: None, agent: User) -> KB:
         slug="outages", icon="alert", position=4, name_fr="Pannes", name_en="Outages"
     )
 
-    password, password_t = _article(
+    password, password_t = make_article(
         "forgotten-password",
         account,
         agent,
@@ -265,7 +277,7 @@ def kb(db: None, agent: User) -> KB:
             ),
         },
     )
-    invoice, invoice_t = _article(
+    invoice, invoice_t = make_article(
         "download-invoice",
         billing,
         agent,
@@ -284,7 +296,7 @@ def kb(db: None, agent: User) -> KB:
             ),
         },
     )
-    wifi_password, wifi_t = _article(
+    wifi_password, wifi_t = make_article(
         "change-wifi-password",
         wifi,
         agent,
@@ -303,7 +315,7 @@ def kb(db: None, agent: User) -> KB:
             ),
         },
     )
-    signed_in, signed_in_t = _article(
+    signed_in, signed_in_t = make_article(
         "change-bank-details",
         billing,
         agent,
@@ -317,7 +329,7 @@ def kb(db: None, agent: User) -> KB:
         },
         audience=Audience.SIGNED_IN,
     )
-    business_only, business_t = _article(
+    business_only, business_t = make_article(
         "sso-setup",
         business,
         agent,
@@ -337,7 +349,7 @@ def kb(db: None, agent: User) -> KB:
         },
         segments=["business"],
     )
-    draft, draft_t = _article(
+    draft, draft_t = make_article(
         "referral-programme",
         billing,
         agent,
@@ -433,3 +445,20 @@ def exits_in_viewport_js(scope: str = "") -> str:
         " && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;"
         "}).length"
     )
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    folder = Path(request.config.rootpath) / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder

@@ -17,9 +17,8 @@ from django.test import Client
 from django.utils import timezone
 
 from ponton.accounts.models import User
-from ponton.assistant import knowledge_model
 from ponton.assistant.tests.test_phrasing import FakeEndpoint, Reply, closed_port_url
-from ponton.conftest import KB
+from ponton.conftest import KB, make_article
 from ponton.connectors.tests.test_webchat_api import (
     action_ids,
     last_assistant_turn,
@@ -30,19 +29,8 @@ from ponton.conversations.models import Conversation, State
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.models import Article, Status
 from ponton.knowledge.services import (
-    ArticleFields,
     TranslationFields,
-    save_article,
-    save_translation,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_models(settings: Any) -> Iterator[None]:
-    settings.PONTON_ASSISTANT_MODEL_CHECK_SECONDS = 0
-    knowledge_model.forget()
-    yield
-    knowledge_model.forget()
 
 
 @pytest.fixture
@@ -58,16 +46,8 @@ def connector_down(settings: Any) -> None:
 
 
 def _article(kb: KB, agent: User, key: str, title: str, body: str, questions: list[str]) -> Article:
-    article = save_article(key=key, fields=ArticleFields(category=kb.account, owner=agent))
-    save_translation(
-        article=article,
-        language="en",
-        fields=TranslationFields(
-            title=title, body=body, questions=questions, status=Status.PUBLISHED
-        ),
-        author=agent,
-    )
-    return article
+    fields = TranslationFields(title=title, body=body, questions=questions, status=Status.PUBLISHED)
+    return make_article(key, kb.account, agent, {"en": fields})[0]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 
 from ponton.accounts.models import User
-from ponton.assistant import knowledge_model, phrasing
+from ponton.assistant import phrasing
 from ponton.conftest import KB
 from ponton.connectors.tests.test_webchat_api import last_assistant_turn, start_chat
 from ponton.knowledge.models import Status
@@ -146,14 +146,6 @@ def llm(settings: Any, fake_endpoint: FakeEndpoint) -> FakeEndpoint:
     settings.PONTON_LLM_KEY = "sk-test"
     settings.PONTON_LLM_TIMEOUT = 5
     return fake_endpoint
-
-
-@pytest.fixture(autouse=True)
-def _fresh_models(settings: Any) -> Iterator[None]:
-    settings.PONTON_ASSISTANT_MODEL_CHECK_SECONDS = 0
-    knowledge_model.forget()
-    yield
-    knowledge_model.forget()
 
 
 def answer_text(client: Client, question: str = "I forgot my password") -> str:

@@ -8,7 +8,6 @@ honest word on who answers and when.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import override
 
 from ponton.accounts.models import Availability, User
-from ponton.assistant import knowledge_model
-from ponton.conftest import KB
+from ponton.conftest import KB, make_article
 from ponton.connectors.tests.test_webchat_api import (
     action_ids,
     last_assistant_turn,
@@ -35,21 +33,10 @@ from ponton.conversations.services import AVERAGE_HANDLING_MINUTES, staffing
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.models import Article, Status
 from ponton.knowledge.services import (
-    ArticleFields,
     TranslationFields,
-    save_article,
-    save_translation,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_models(settings: Any) -> Iterator[None]:
-    settings.PONTON_ASSISTANT_MODEL_CHECK_SECONDS = 0
-    knowledge_model.forget()
-    yield
-    knowledge_model.forget()
 
 
 @pytest.fixture
@@ -73,16 +60,8 @@ def _online(user: User, *, seen: datetime | None = None) -> User:
 
 
 def _article(kb: KB, agent: User, key: str, title: str, body: str, questions: list[str]) -> Article:
-    article = save_article(key=key, fields=ArticleFields(category=kb.billing, owner=agent))
-    save_translation(
-        article=article,
-        language="fr",
-        fields=TranslationFields(
-            title=title, body=body, questions=questions, status=Status.PUBLISHED
-        ),
-        author=agent,
-    )
-    return article
+    fields = TranslationFields(title=title, body=body, questions=questions, status=Status.PUBLISHED)
+    return make_article(key, kb.billing, agent, {"fr": fields})[0]
 
 
 @pytest.fixture

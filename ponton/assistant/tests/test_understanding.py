@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +26,6 @@ from ponton.knowledge.services import (
     save_translation,
     set_status,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_models(settings: Any) -> Iterator[None]:
-    """Models are cached per process: each test starts without one and compares
-    the knowledge base's fingerprint on every call."""
-    settings.PONTON_ASSISTANT_MODEL_CHECK_SECONDS = 0
-    knowledge_model.forget()
-    yield
-    knowledge_model.forget()
 
 
 def answer(message: str, lang: str) -> str | None:

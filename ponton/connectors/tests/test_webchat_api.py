@@ -9,14 +9,12 @@ conversation is read only with its own token.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from ponton.assistant import knowledge_model
 from ponton.conftest import KB
 from ponton.conversations.models import (
     Author,
@@ -72,15 +70,6 @@ def last_assistant_turn(body: dict[str, Any]) -> dict[str, Any]:
 
 def action_ids(message: dict[str, Any]) -> list[str]:
     return [a["id"] for a in message.get("actions", [])]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_models(settings: Any) -> Iterator[None]:
-    """Understanding models are cached per process; each test builds its own."""
-    settings.PONTON_ASSISTANT_MODEL_CHECK_SECONDS = 0
-    knowledge_model.forget()
-    yield
-    knowledge_model.forget()
 
 
 # A request for a person is honoured at once ------------------------------------------

@@ -6,45 +6,18 @@ Skipped when Debian's Chromium is not installed, unless PONTON_REQUIRE_BROWSER=1
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ponton.assistant import knowledge_model
-from ponton.conftest import DESKTOP, KB, PHONE, exits_in_viewport_js
+from ponton.conftest import KB, PHONE, exits_in_viewport_js
 from ponton.conversations.models import Author, Conversation, State
 
 pytestmark = pytest.mark.browser
 
 QUESTION = "j'ai oublié mon mot de passe"
 PANEL_EXITS_IN_VIEWPORT = exits_in_viewport_js("#pw-panel")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_models(settings: Any) -> Iterator[None]:
-    settings.PONTON_ASSISTANT_MODEL_CHECK_SECONDS = 0
-    knowledge_model.forget()
-    yield
-    knowledge_model.forget()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def artifacts(request: pytest.FixtureRequest) -> Path:
-    folder = Path(request.config.rootpath) / "test-artifacts"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 def _open_widget(page: Any) -> Any:

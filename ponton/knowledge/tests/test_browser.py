@@ -6,35 +6,17 @@ Skipped when Debian's Chromium is not installed, unless PONTON_REQUIRE_BROWSER=1
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ponton.conftest import DESKTOP, KB, PHONE, exits_in_viewport_js
+from ponton.conftest import KB, PHONE, exits_in_viewport_js
 from ponton.conversations.models import Conversation, State
 
 pytestmark = pytest.mark.browser
 
 EXITS_IN_VIEWPORT = exits_in_viewport_js("")
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def artifacts(request: pytest.FixtureRequest) -> Path:
-    folder = Path(request.config.rootpath) / "test-artifacts"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 def test_a_visitor_searches_reads_says_no_and_reaches_a_person(
