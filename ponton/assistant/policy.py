@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -30,6 +29,7 @@ from ponton.journeys.models import EventKind
 from ponton.knowledge import text
 from ponton.knowledge.models import ArticleTranslation, Status
 from ponton.knowledge.search import Viewer
+from ponton.knowledge.selectors import article_url
 
 HUMAN = "human"
 RESOLVED = "resolved"
@@ -106,12 +106,10 @@ def _translation(article_id: int, lang: str) -> ArticleTranslation | None:
 
 
 def _article_card(translation: ArticleTranslation) -> dict[str, Any]:
-    with override(translation.language):
-        url = reverse("knowledge:article", args=[translation.slug])
     return {
         "id": translation.article_id,
         "title": translation.title,
-        "url": url,
+        "url": article_url(translation),
         "snippet": translation.excerpt,
     }
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
-from django.utils import translation as i18n
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -14,6 +12,7 @@ from rest_framework.views import APIView
 
 from ponton.knowledge import search
 from ponton.knowledge.search import Hit, Viewer
+from ponton.knowledge.selectors import article_url
 
 
 class SearchQuery(serializers.Serializer):
@@ -47,12 +46,10 @@ class SuggestionResultsSerializer(serializers.Serializer):
 
 def _hit_json(hit: Hit) -> dict[str, object]:
     t = hit.translation
-    with i18n.override(t.language):
-        url = reverse("knowledge:article", args=[t.slug])
     return {
         "id": t.article_id,
         "title": t.title,
-        "url": url,
+        "url": article_url(t),
         "snippet": hit.snippet,
         "score": hit.score,
         "category": t.article.category.name(t.language),
@@ -104,5 +101,9 @@ class ArticleSuggestView(APIView):
             snippets=False,
         )
         return Response(
-            {"results": [{"title": h.translation.title, "url": _hit_json(h)["url"]} for h in hits]}
+            {
+                "results": [
+                    {"title": h.translation.title, "url": article_url(h.translation)} for h in hits
+                ]
+            }
         )

@@ -7,7 +7,9 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.models import ArticleTranslation, Category, SlugAlias, Status
@@ -74,6 +76,12 @@ def popular(lang: str, viewer: Viewer, limit: int = 6) -> list[ArticleTranslatio
     if len(ordered) < limit:  # a new help center has no history yet
         ordered += [t for t in published(lang).order_by("-published_at") if t not in ordered]
     return [t for t in ordered if viewer.can_see(t.article)][:limit]
+
+
+def article_url(translation: ArticleTranslation) -> str:
+    """The help-center address of a translation, under its own language's prefix."""
+    with override(translation.language):
+        return reverse("knowledge:article", args=[translation.slug])
 
 
 def translation_in(translation: ArticleTranslation, lang: str) -> ArticleTranslation | None:
