@@ -41,6 +41,7 @@ SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
 SITE_NAME = envstr("SITE_NAME", "Hirondelle")
 
 INSTALLED_APPS = [
+    "channels",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -120,6 +121,17 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Realtime: pushes reach a websocket held by any app process through Redis.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Authentication -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -57,6 +57,15 @@ class User(AbstractUser):
     )
     capacity = models.PositiveSmallIntegerField(default=4)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Languages an agent serves customers in (empty: their own `language`).
+    languages = models.JSONField(default=list, blank=True)
+    # Round-robin: the agent given a conversation longest ago is next.
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    sound_alerts = models.BooleanField(default=False)
+
+    @property
+    def served_languages(self) -> list[str]:
+        return list(self.languages) or [self.language]
 
     @property
     def is_customer(self) -> bool:

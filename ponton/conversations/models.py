@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import secrets
 
+from pathlib import Path
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +38,15 @@ class HandoffReason(models.TextChoices):
     FAILED_ATTEMPTS = "failed_attempts", _("Selfcare attempts failed")
     POLICY_TOPIC = "policy_topic", _("A topic that always goes to a person")
     CUSTOMER_PREFERENCE = "customer_preference", _("The customer prefers a person")
+
+
+class Status(models.TextChoices):
+    """Where the work on a request stands, as agents and the customer see it."""
+
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending (waiting for the customer)")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
 
 
 def _token() -> str:
@@ -72,11 +84,40 @@ class Conversation(models.Model):
     handed_off_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=64, default=_token, editable=False)
+    # Once a person is involved: the queue it waits in, who works it, and the ticket status.
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    # Service levels, computed on the team's business-hours calendar.
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_due = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(null=True, blank=True)
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["state", "priority", "created_at"], name="conv_queue")]
+        indexes = [
+            models.Index(fields=["state", "priority", "created_at"], name="conv_queue"),
+            models.Index(fields=["team", "state"], name="conv_team_state"),
+            models.Index(fields=["assignee", "state"], name="conv_assignee_state"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_state_display()}"
@@ -102,6 +143,8 @@ class Message(models.Model):
     articles = models.JSONField(default=list, blank=True)
     actions = models.JSONField(default=list, blank=True)
     client_msg_id = models.CharField(max_length=64, blank=True)
+    # An agents' note: never shown to the customer.
+    internal = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -116,3 +159,176 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}: {self.text[:60]}"
+
+
+# Files customers and agents attach live outside the web root and are only served
+# by a view that checks who asks.
+attachment_storage = FileSystemStorage(location=Path(settings.DATA_DIR) / "attachments")
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=attachment_storage, upload_to="%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedReply(models.Model):
+    """An answer agents reuse, in one language."""
+
+    title = models.CharField(max_length=120)
+    text = models.TextField()
+    language = models.CharField(max_length=2, default="fr")
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BusinessCalendar(models.Model):
+    """Opening hours and holidays: when a service level's clock runs."""
+
+    name = models.CharField(max_length=100)
+    # {"0": ["08:00", "20:00"], … "6": null}: Monday is 0, local time of TIME_ZONE.
+    hours = models.JSONField(default=dict)
+    is_default = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="one_holiday_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class SlaPolicy(models.Model):
+    """Targets for first response and resolution, per team and priority (blank = any)."""
+
+    name = models.CharField(max_length=100)
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Sends a handoff to a team (and a skill) when its conditions match; blank matches any.
+
+    Rules are tried by `position`; the first that matches wins. A customer's
+    referent advisor, when online, comes before every rule.
+    """
+
+    position = models.PositiveSmallIntegerField(default=100)
+    name = models.CharField(max_length=100)
+    reason = models.CharField(max_length=32, choices=HandoffReason.choices, blank=True)
+    language = models.CharField(max_length=2, blank=True)
+    segment = models.SlugField(blank=True)
+    channel = models.CharField(max_length=16, choices=ConversationChannel.choices, blank=True)
+    # Matches the category of the article the assistant matched (the detected need).
+    category = models.SlugField(blank=True)
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    skill = models.ForeignKey(
+        "accounts.Skill", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SurveyKind(models.TextChoices):
+    CSAT = "csat", _("Satisfaction")
+    CES = "ces", _("Effort")
+    NPS = "nps", _("Recommendation")
+
+
+class Survey(models.Model):
+    """One question sent to a customer, answerable once through a signed link."""
+
+    kind = models.CharField(max_length=4, choices=SurveyKind.choices)
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="surveys"
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="surveys",
+    )
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=2, default="fr")
+    # "selfcare" or "person": who resolved the conversation being rated.
+    resolved_by = models.CharField(max_length=8, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    effort = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class CallbackStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Callback(models.Model):
+    """A customer asked to be called back in a slot within business hours."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="callbacks"
+    )
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="callbacks"
+    )
+    phone = models.CharField(max_length=32)
+    starts_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=CallbackStatus.choices, default=CallbackStatus.REQUESTED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.starts_at:%Y-%m-%d %H:%M}"

@@ -19,6 +19,10 @@ class EventKind(models.TextChoices):
     SELFCARE_RESOLVED = "selfcare_resolved"
     SELFCARE_NOT_RESOLVED = "selfcare_not_resolved"
     SELFCARE_ACTION = "selfcare_action"
+    ASSIGNMENT = "assignment"
+    STATUS_CHANGE = "status_change"
+    SURVEY_ANSWER = "survey_answer"
+    CALLBACK_REQUEST = "callback_request"
 
 
 class JourneyEvent(models.Model):
