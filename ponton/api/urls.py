@@ -2,9 +2,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from ponton.conversations.api import (
-    AgentReplyView,
+    AssignView,
     ConversationDetailView,
     ConversationListView,
+    ConversationMessagesView,
+    StatusView,
 )
 from ponton.knowledge.api import ArticleSearchView, ArticleSuggestView
 
@@ -21,7 +23,17 @@ urlpatterns = [
     ),
     path(
         "conversations/<int:conversation_id>/messages",
-        AgentReplyView.as_view(),
-        name="conversation-reply",
+        ConversationMessagesView.as_view(),
+        name="conversation-messages",
+    ),
+    path(
+        "conversations/<int:conversation_id>/assign",
+        AssignView.as_view(),
+        name="conversation-assign",
+    ),
+    path(
+        "conversations/<int:conversation_id>/status",
+        StatusView.as_view(),
+        name="conversation-status",
     ),
 ]

@@ -5,3 +5,6 @@ class ConversationsConfig(AppConfig):
     name = "ponton.conversations"
     label = "conversations"
     verbose_name = "Conversations"
+
+    def ready(self) -> None:
+        from ponton.conversations import tasks  # noqa: F401  (registers the task handlers)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import secrets
-
 from pathlib import Path
 
 from django.conf import settings

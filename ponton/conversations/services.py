@@ -16,13 +16,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ponton.accounts.models import Availability, Role, User
+from ponton.conversations import realtime
 from ponton.conversations.hours import availability
 from ponton.conversations.models import (
     Author,
@@ -31,9 +32,11 @@ from ponton.conversations.models import (
     HandoffReason,
     Message,
     State,
+    Status,
 )
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.journeys.services import record_event
+from ponton.tasks.services import enqueue
 
 CONTEXT_LOOKBACK = timedelta(hours=24)
 PRESENCE_TIMEOUT = timedelta(minutes=2)
@@ -106,7 +109,7 @@ def context_packet(
             )
     transcript = [
         {"author": m.author, "text": m.text, "at": m.created_at.isoformat()}
-        for m in conversation.messages.order_by("id")
+        for m in conversation.messages.filter(internal=False).order_by("id")
     ]
     return {
         "reason": reason,
@@ -282,6 +285,11 @@ def add_customer_message(
     record_conversation_event(
         conversation, EventKind.MESSAGE, message=message.pk, author=Author.CUSTOMER
     )
+    if conversation.status in (Status.PENDING, Status.SOLVED):
+        # The customer wrote again: the request needs work again.
+        Conversation.objects.filter(pk=conversation.pk).update(status=Status.OPEN)
+        conversation.status = Status.OPEN
+    realtime.announce(conversation, "message")
     return message, True
 
 
@@ -302,8 +310,13 @@ def add_assistant_message(
     )
 
 
-def messages_after(conversation: Conversation, after: int | None) -> QuerySet[Message]:
+def messages_after(
+    conversation: Conversation, after: int | None, *, staff: bool = False
+) -> QuerySet[Message]:
+    """The thread from a last seen id; agents' internal notes only for `staff`."""
     messages = conversation.messages.order_by("id")
+    if not staff:
+        messages = messages.filter(internal=False)
     return messages.filter(id__gt=after) if after else messages
 
 
@@ -337,7 +350,9 @@ def hand_off(
     conversation.priority = priority_for(reason)
     conversation.handed_off_at = timezone.now()
     conversation.context = context_packet(conversation, reason=reason, signals=signals)
+    conversation.status = Status.OPEN
     conversation.save()
+    realtime.announce(conversation, "handoff")
     record_conversation_event(
         conversation,
         EventKind.HANDOFF,
@@ -429,29 +444,235 @@ def _acknowledge(conversation: Conversation, text: str) -> None:
 # Agents -------------------------------------------------------------------------------
 
 
-def access_conversation(user: Any, conversation_id: int) -> Conversation:
-    """The conversation an agent may work on, or 404 (the same for missing and out of scope)."""
+def visible_conversations(user: Any) -> QuerySet[Conversation]:
+    """What a staff member may see: supervisors everything; an agent their teams'
+    conversations, those no team owns yet, those assigned to them and those of
+    customers they are the referent advisor of."""
     if not getattr(user, "is_authenticated", False) or not user.is_agent:
-        raise Http404
+        return Conversation.objects.none()
+    conversations = Conversation.objects.all()
+    if user.is_supervisor:
+        return conversations
+    return conversations.filter(
+        Q(team__isnull=True)
+        | Q(team__in=user.teams.all())
+        | Q(assignee=user)
+        | Q(customer__profile__referent_advisor=user)
+    ).distinct()
+
+
+def access_conversation(user: Any, conversation_id: int) -> Conversation:
+    """The conversation a staff member may work on, or 404: the same for a missing
+    conversation and one outside their scope."""
     conversation = (
-        Conversation.objects.select_related("customer").filter(pk=conversation_id).first()
+        visible_conversations(user)
+        .select_related("customer__profile__referent_advisor", "team", "assignee")
+        .filter(pk=conversation_id)
+        .first()
     )
     if conversation is None:
         raise Http404
     return conversation
 
 
-@transaction.atomic
-def reply_as_agent(conversation: Conversation, *, agent: Any, text: str) -> Message:
-    """A person answers: the conversation is theirs from now on, and the assistant stays silent."""
-    text = _clean_text(text)
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    if locked.state != State.WITH_HUMAN:
-        locked.state = State.WITH_HUMAN
-        locked.save(update_fields=["state", "updated_at"])
-    message = Message.objects.create(
-        conversation=locked, author=Author.AGENT, author_user=agent, text=text
+def _locked(conversation: Conversation) -> Conversation:
+    """Re-read the row under a lock (callers hold a transaction)."""
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+
+
+def _system_note(conversation: Conversation, text: str, *, by: Any = None) -> Message:
+    return Message.objects.create(
+        conversation=conversation, author=Author.SYSTEM, author_user=by, text=text, internal=True
     )
-    record_conversation_event(locked, EventKind.MESSAGE, message=message.pk, author=Author.AGENT)
-    conversation.state = locked.state
+
+
+@transaction.atomic
+def reply_as_agent(
+    conversation: Conversation, *, agent: Any, text: str, internal: bool = False
+) -> Message:
+    """A person answers (or, `internal`, leaves a note for colleagues). A reply makes
+    the conversation theirs: the assistant stays silent from then on."""
+    text = _clean_text(text)
+    locked = _locked(conversation)
+    now = timezone.now()
+    if not internal:
+        changed = []
+        if locked.state != State.WITH_HUMAN:
+            locked.state = State.WITH_HUMAN
+            changed.append("state")
+        if locked.assignee_id is None:
+            locked.assignee, locked.assigned_at = agent, now
+            changed += ["assignee", "assigned_at"]
+        if locked.first_response_at is None:
+            locked.first_response_at = now
+            changed.append("first_response_at")
+        if locked.status != Status.OPEN and locked.status != Status.PENDING:
+            locked.status = Status.OPEN
+            changed.append("status")
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+    message = Message.objects.create(
+        conversation=locked, author=Author.AGENT, author_user=agent, text=text, internal=internal
+    )
+    if not internal:
+        record_conversation_event(
+            locked, EventKind.MESSAGE, message=message.pk, author=Author.AGENT
+        )
+        _schedule_reply_email(locked, message)
+    realtime.announce(locked, "note" if internal else "message")
+    _copy_state(locked, conversation)
     return message
+
+
+def _copy_state(source: Conversation, target: Conversation) -> None:
+    for field in ("state", "status", "assignee_id", "assigned_at", "team_id", "first_response_at"):
+        setattr(target, field, getattr(source, field))
+
+
+def _schedule_reply_email(conversation: Conversation, message: Message) -> None:
+    if conversation.email:
+        transaction.on_commit(
+            lambda: enqueue(
+                "conversations.email_reply",
+                message_id=message.pk,
+                dedupe_key=f"email-reply:{message.pk}",
+            )
+        )
+
+
+@transaction.atomic
+def assign(
+    conversation: Conversation, *, to: User | None, team: Any = None, by: Any, note: str = ""
+) -> Conversation:
+    """Give the conversation to an agent and/or a team (a transfer), with an optional
+    note for the next person; `to=None` with no team puts it back in its team's queue."""
+    locked = _locked(conversation)
+    before = realtime.groups_of(locked)
+    if to is not None and not to.is_agent:
+        raise ValidationError({"to": _("Conversations can only be assigned to staff.")})
+    if team is not None:
+        locked.team = team
+    locked.assignee = to
+    locked.assigned_at = timezone.now() if to is not None else None
+    if locked.state == State.ASSISTANT:
+        locked.state = State.WAITING_HUMAN
+    locked.save(update_fields=["team", "assignee", "assigned_at", "state", "updated_at"])
+    if to is not None:
+        User.objects.filter(pk=to.pk).update(last_assigned_at=locked.assigned_at)
+    target = ", ".join(
+        str(x) for x in (to.get_full_name() or to.username if to else None, locked.team) if x
+    )
+    with override(_staff_language(by)):
+        text = _("Assigned to %(target)s by %(by)s.") % {
+            "target": target or _("the queue"),
+            "by": _name(by),
+        }
+    if note.strip():
+        text += "\n" + note.strip()[:MAX_MESSAGE_LENGTH]
+    _system_note(locked, text, by=by if getattr(by, "pk", None) else None)
+    record_conversation_event(
+        locked,
+        EventKind.ASSIGNMENT,
+        assignee=locked.assignee_id,
+        team=locked.team_id,
+        by=getattr(by, "pk", None),
+    )
+    realtime.announce(locked, "assignment", previous_groups=before)
+    _copy_state(locked, conversation)
+    return conversation
+
+
+def _name(user: Any) -> str:
+    if not getattr(user, "pk", None):
+        return _("routing")
+    return str(user.get_full_name() or user.username)
+
+
+def _staff_language(user: Any) -> str:
+    return getattr(user, "language", None) or "fr"
+
+
+@transaction.atomic
+def set_status(conversation: Conversation, *, status: str, by: Any) -> Conversation:
+    """Open, pending (waiting for the customer), solved (the customer is asked to
+    rate it) or closed."""
+    if status not in Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    locked = _locked(conversation)
+    if locked.status == status:
+        return conversation
+    locked.status = status
+    fields = ["status", "updated_at"]
+    if status in (Status.SOLVED, Status.CLOSED):
+        locked.state = State.CLOSED
+        locked.resolved_at = locked.resolved_at or timezone.now()
+        fields += ["state", "resolved_at"]
+    elif locked.state == State.CLOSED:
+        locked.state = State.WITH_HUMAN if locked.first_response_at else State.WAITING_HUMAN
+        locked.resolved_at = None
+        fields += ["state", "resolved_at"]
+    locked.save(update_fields=fields)
+    record_conversation_event(
+        locked, EventKind.STATUS_CHANGE, status=status, by=getattr(by, "pk", None)
+    )
+    if status == Status.SOLVED:
+        transaction.on_commit(
+            lambda: enqueue(
+                "conversations.send_survey",
+                conversation_id=locked.pk,
+                dedupe_key=f"survey:{locked.pk}",
+            )
+        )
+    realtime.announce(locked, "status")
+    _copy_state(locked, conversation)
+    conversation.resolved_at = locked.resolved_at
+    return conversation
+
+
+@transaction.atomic
+def hand_back(conversation: Conversation, *, by: Any) -> Conversation:
+    """An agent gives the conversation back to the assistant (the customer's next
+    message is answered by it again, with the way to a person still there)."""
+    locked = _locked(conversation)
+    locked.state = State.ASSISTANT
+    locked.assignee = None
+    locked.failed_attempts = 0
+    locked.save(update_fields=["state", "assignee", "failed_attempts", "updated_at"])
+    with override(locked.language):
+        add_assistant_message(
+            locked,
+            text=_(
+                "I'm the automated assistant again. Ask me anything; an advisor is one click away."
+            ),
+            actions=[{"id": "human", "label": _("Talk to a person")}],
+        )
+    realtime.announce(locked, "handback")
+    _copy_state(locked, conversation)
+    return conversation
+
+
+@transaction.atomic
+def merge(duplicate: Conversation, *, into: Conversation, by: Any) -> Conversation:
+    """The same need came twice: the duplicate's messages join the original, which
+    keeps its history; the duplicate is closed and points to it."""
+    if duplicate.pk == into.pk:
+        raise ValidationError({"into": _("A conversation cannot be merged into itself.")})
+    if (duplicate.customer_id or into.customer_id) and duplicate.customer_id != into.customer_id:
+        raise ValidationError({"into": _("Only conversations of the same customer can be merged.")})
+    first, second = sorted([duplicate.pk, into.pk])  # lock in a fixed order
+    Conversation.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk").count()
+    duplicate.messages.update(conversation=into)
+    duplicate.merged_into = into
+    duplicate.state = State.CLOSED
+    duplicate.status = Status.CLOSED
+    duplicate.save(update_fields=["merged_into", "state", "status", "updated_at"])
+    with override(_staff_language(by)):
+        _system_note(
+            into,
+            _("Conversation #%(id)s merged into this one by %(by)s.")
+            % {"id": duplicate.pk, "by": _name(by)},
+            by=by,
+        )
+    realtime.announce(duplicate, "merged")
+    realtime.announce(into, "message")
+    return into

@@ -53,6 +53,8 @@ def message_json(message: Message) -> dict[str, Any]:
         data["articles"] = message.articles
     if message.actions:
         data["actions"] = message.actions
+    if message.internal:
+        data["internal"] = True
     return data
 
 

@@ -1,0 +1,97 @@
+"""Websockets for the agents' pages and the customer's chat.
+
+They carry no data, only "conversation N changed"; the page then re-reads
+over HTTP from its last seen id. Scope is checked here exactly as in the
+pages: a conversation outside an agent's scope closes the socket with the
+same code as a missing one (4404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+from django.utils import timezone
+
+from ponton.accounts.models import User
+from ponton.conversations import realtime
+from ponton.conversations.services import access_conversation
+
+NOT_FOUND = 4404
+FORBIDDEN = 4403
+
+
+@database_sync_to_async
+def _staff_groups(user: User) -> list[str]:
+    return realtime.staff_groups(user)
+
+
+@database_sync_to_async
+def _seen(user: User) -> None:
+    User.objects.filter(pk=user.pk).update(last_seen_at=timezone.now())
+
+
+@database_sync_to_async
+def _can_access(user: User, conversation_id: int) -> bool:
+    try:
+        access_conversation(user, conversation_id)
+    except Http404:
+        return False
+    return True
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    """An agent's live inbox: every change in their scope; a ping keeps them present."""
+
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_agent:
+            await self.close(code=FORBIDDEN)
+            return
+        self.groups_joined = await _staff_groups(user)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await _seen(user)
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await _seen(self.scope["user"])
+            await self.send_json({"type": "pong"})
+
+    async def conversation_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {
+                "type": "changed",
+                "conversation": event["conversation"],
+                "what": event["what"],
+                "state": event["state"],
+            }
+        )
+
+
+class ConversationConsumer(InboxConsumer):
+    """One conversation's page: only its own changes, and only if the agent may see it."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
+        if user is None or not user.is_authenticated or not user.is_agent:
+            await self.close(code=FORBIDDEN)
+            return
+        if not await _can_access(user, self.conversation_id):
+            await self.close(code=NOT_FOUND)
+            return
+        await super().connect()
+
+    async def conversation_changed(self, event: dict[str, Any]) -> None:
+        if event["conversation"] == self.conversation_id:
+            await super().conversation_changed(event)

@@ -1,0 +1,89 @@
+"""Realtime pushes: they only say *what changed*; pages re-read from their last
+seen id, so a dropped connection or a lost push loses nothing.
+
+Groups follow the scope of `visible_conversations`: a push about a team's
+conversation only reaches that team's agents, supervisors, its assignee and
+the customer's referent advisor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from ponton.conversations.models import Conversation
+
+SUPERVISORS = "supervisors"
+UNROUTED = "unrouted"  # conversations no team owns yet: every agent may take them
+
+
+def team_group(team_id: int) -> str:
+    return f"team-{team_id}"
+
+
+def agent_group(user_id: int) -> str:
+    return f"agent-{user_id}"
+
+
+def chat_group(conversation_id: int) -> str:
+    return f"chat-{conversation_id}"
+
+
+def staff_groups(user: Any) -> list[str]:
+    """The groups whose pushes this staff member may receive."""
+    groups = [agent_group(user.pk)]
+    if user.is_supervisor:
+        groups.append(SUPERVISORS)
+    else:
+        groups.append(UNROUTED)
+        groups.extend(team_group(pk) for pk in user.teams.values_list("pk", flat=True))
+    return groups
+
+
+def _conversation_groups(conversation: Conversation) -> set[str]:
+    groups = {SUPERVISORS}
+    groups.add(team_group(conversation.team_id) if conversation.team_id else UNROUTED)
+    if conversation.assignee_id:
+        groups.add(agent_group(conversation.assignee_id))
+    customer = conversation.customer
+    profile = getattr(customer, "profile", None) if customer is not None else None
+    if profile is not None and profile.referent_advisor_id:
+        groups.add(agent_group(profile.referent_advisor_id))
+    return groups
+
+
+def announce(
+    conversation: Conversation, what: str, *, previous_groups: set[str] | None = None
+) -> None:
+    """After commit, tell the staff in scope (and the customer's open chat) that
+    `conversation` changed. `previous_groups`: who saw it before a transfer, so
+    their pages drop it."""
+    event = {
+        "type": "conversation.changed",
+        "conversation": conversation.pk,
+        "what": what,
+        "state": conversation.state,
+    }
+    groups = _conversation_groups(conversation) | (previous_groups or set())
+    transaction.on_commit(lambda: _send(groups, event, chat=conversation.pk))
+
+
+def groups_of(conversation: Conversation) -> set[str]:
+    return _conversation_groups(conversation)
+
+
+def _send(groups: set[str], event: dict[str, Any], *, chat: int) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    send = async_to_sync(_send_all)
+    send(layer, groups, event, chat)
+
+
+async def _send_all(layer: Any, groups: set[str], event: dict[str, Any], chat: int) -> None:
+    for group in groups:
+        await layer.group_send(group, event)
+    await layer.group_send(chat_group(chat), {**event, "type": "chat.changed"})
