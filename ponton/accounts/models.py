@@ -61,7 +61,6 @@ class User(AbstractUser):
     languages = models.JSONField(default=list, blank=True)
     # Round-robin: the agent given a conversation longest ago is next.
     last_assigned_at = models.DateTimeField(null=True, blank=True)
-    sound_alerts = models.BooleanField(default=False)
 
     @property
     def served_languages(self) -> list[str]:

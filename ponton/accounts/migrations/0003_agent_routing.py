@@ -20,9 +20,4 @@ class Migration(migrations.Migration):
             name='last_assigned_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
-        migrations.AddField(
-            model_name='user',
-            name='sound_alerts',
-            field=models.BooleanField(default=False),
-        ),
     ]
