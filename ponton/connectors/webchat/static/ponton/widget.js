@@ -2,7 +2,9 @@
  * Ponton web chat widget. Embed on any page with one tag:
  *   <script src="https://help.example.com/static/ponton/widget.js" data-lang="fr" defer></script>
  * It says it is an automated assistant, keeps the way to a person visible at
- * every turn, resumes the conversation after a reload, and polls for replies.
+ * every turn, resumes the conversation after a reload, and hears replies at once
+ * over a websocket (which only says "changed": it then re-reads), polling slowly
+ * as a safety net and fully when the socket cannot connect.
  */
 (function () {
   "use strict";
@@ -30,7 +32,7 @@
   }[lang];
   var KEY = "ponton-chat:" + base;
   var state = load();
-  var pollTimer = null, sending = false;
+  var pollTimer = null, sending = false, socket = null, live = false;
 
   function load() { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } }
   function save() { try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ } }
@@ -116,7 +118,7 @@
     if (sending) return;
     sending = true; send.disabled = true;
     var first = !state.id || state.state === "closed";
-    if (first) { state = {}; }
+    if (first) { unlisten(); state = {}; }
     body.client_msg_id = uid();
     var attempt = function () {
       var call = first ? request("POST", "", Object.assign({ lang: lang }, body)) : request("POST", "/" + state.id + "/messages", body);
@@ -145,15 +147,30 @@
   }
   function schedulePoll() {
     clearTimeout(pollTimer);
-    if (state.id && !panel.hidden && state.state !== "closed") pollTimer = setTimeout(poll, state.state === "assistant" ? 6000 : 3000);
+    if (!state.id || panel.hidden || state.state === "closed") return;
+    listen();
+    pollTimer = setTimeout(poll, live ? 30000 : (state.state === "assistant" ? 6000 : 3000));
   }
+  function listen() {
+    if (socket || !window.WebSocket) return;
+    var id = state.id;
+    socket = new WebSocket(base.replace(/^http/, "ws") + "/ws/chat/" + id + "/");
+    socket.onopen = function () { socket.send(JSON.stringify({ token: state.token })); };
+    socket.onmessage = function (e) {
+      var data = JSON.parse(e.data);
+      if (data.type === "ready") { live = true; poll(); }  // catch up on what came before the socket
+      else if (data.type === "changed" && state.id === id) poll();
+    };
+    socket.onclose = function () { socket = null; live = false; };
+  }
+  function unlisten() { if (socket) { socket.onclose = null; socket.close(); socket = null; live = false; } }
 
   function open() {
     panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); launcher.hidden = true;
     input.focus();
     if (state.id) request("GET", "/" + state.id + "/messages").then(render).catch(function () {});
   }
-  function shut() { panel.hidden = true; launcher.hidden = false; launcher.setAttribute("aria-expanded", "false"); launcher.focus(); clearTimeout(pollTimer); }
+  function shut() { panel.hidden = true; launcher.hidden = false; launcher.setAttribute("aria-expanded", "false"); launcher.focus(); clearTimeout(pollTimer); unlisten(); }
 
   launcher.addEventListener("click", open);
   close.addEventListener("click", shut);
