@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from ponton.demo import history, people
+from ponton.demo import history, live, people
 from ponton.knowledge.portability import import_folder
 
 KB_FOLDER = Path(__file__).resolve().parent / "kb"
@@ -23,6 +23,7 @@ def load_demo(*, seed: int = 7, with_history: bool = True) -> dict[str, int]:
     figures = {"articles": report.created, "customers": len(created["customers"])}
     if with_history:
         figures.update(history.generate(customers=created["customers"], seed=seed))
+        figures["open conversations"] = live.open_conversations(created["customers"], rng)
     return figures
 
 

@@ -72,3 +72,21 @@ def test_the_demo_people_are_the_same_for_the_same_seed(db: None) -> None:
     Skill.objects.all().delete()
     again = people.create_people(random.Random(1), customers=5)
     assert [(u.username, u.first_name, u.profile.plan) for u in again["customers"]] == names
+
+
+def test_the_demo_inbox_has_todays_handoffs_for_the_reasons_that_matter(db: None) -> None:
+    import random
+
+    from ponton.accounts.models import User
+    from ponton.conversations.models import Conversation, State
+    from ponton.demo.live import SCENARIOS, open_conversations
+
+    load_demo(with_history=False)
+    customers = list(User.objects.filter(role="customer"))
+    assert open_conversations(customers, random.Random(1)) == len(SCENARIOS)
+    open_ones = Conversation.objects.exclude(state=State.CLOSED)
+    assert open_ones.count() == len(SCENARIOS)
+    assert {c.state for c in open_ones} == {State.WAITING_HUMAN, State.WITH_HUMAN}
+    assert {"sensitive_situation", "fraud_security", "critical_impact", "customer_request"} <= {
+        c.handoff_reason for c in open_ones
+    }

@@ -43,7 +43,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"\nPonton demo on {url}\n")
             + f"Sign in with any of: admin, supervisor, agent, agent2 (staff), client (a customer).\n"
-            f"Password for all: {DEMO_PASSWORD}\nKnowledge-base editor: {url}fr/manage/articles/\n"
+            f"Password for all: {DEMO_PASSWORD}\nAgents' inbox: {url}fr/agent/\n"
+            f"Knowledge-base editor: {url}fr/manage/articles/\n"
         )
         if not options["no_serve"]:
             # Embedded default: background tasks run in this process (production runs `ponton worker`).

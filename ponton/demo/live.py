@@ -1,0 +1,84 @@
+"""Today's open conversations, so the agents' inbox has work in it: handoffs the
+assistant made for the reasons that matter (bereavement, fraud, anger, an
+outage, a customer asking for a person), and two an advisor already answers.
+They go through the same services as real traffic."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ponton.accounts.models import User
+from ponton.connectors.webchat import services as webchat
+from ponton.conversations import services as conversations
+from ponton.conversations.models import Status
+from ponton.journeys.models import EventKind
+from ponton.journeys.services import record_event
+
+# (language, what they searched first or "", first message, an advisor's answer or "")
+SCENARIOS = [
+    (
+        "fr",
+        "résilier décès",
+        "Mon père est décédé le mois dernier, je dois résilier son abonnement et je ne sais pas par où commencer.",
+        "",
+    ),
+    (
+        "fr",
+        "",
+        "J'ai reçu un SMS qui me demande mes codes bancaires au nom d'Hirondelle, je crois qu'on m'a piraté mon compte.",
+        "",
+    ),
+    (
+        "fr",
+        "pas de connexion fibre",
+        "C'est la troisième fois que je vous contacte, toujours pas d'internet !!! C'est INADMISSIBLE.",
+        "",
+    ),
+    ("en", "", "I'd like to talk to a human being please.", ""),
+    (
+        "fr",
+        "",
+        "Notre standard téléphonique est en panne depuis ce matin, toute l'entreprise est bloquée.",
+        "",
+    ),
+    (
+        "fr",
+        "offre moins chère",
+        "Je vais partir chez un concurrent, ils me proposent la fibre 10 € moins cher.",
+        "",
+    ),
+    (
+        "fr",
+        "facture double",
+        "Je voudrais parler à un conseiller : j'ai été prélevé deux fois ce mois-ci.",
+        "Bonjour, je vois bien deux prélèvements le 5. Je lance le remboursement du second, vous le recevrez sous 5 jours ouvrés.",
+    ),
+    (
+        "en",
+        "change plan",
+        "Can someone call me back about upgrading my plan? I want a person, not a bot.",
+        "Hello, happy to help. Which plan are you considering? I can also call you at the number on file.",
+    ),
+]
+
+
+def open_conversations(customers: list[Any], rng: random.Random) -> int:
+    """Start today's conversations for customers picked at random; returns how many."""
+    advisors = list(User.objects.filter(username__in=["agent", "agent2"]).order_by("username"))
+    chosen = rng.sample(customers, k=min(len(SCENARIOS), len(customers)))
+    for (lang, query, text, answer), customer in zip(SCENARIOS, chosen, strict=False):
+        if query:
+            record_event(
+                EventKind.SEARCH,
+                customer=customer,
+                language=lang,
+                data={"query": query, "results": rng.randint(0, 3)},
+            )
+        conversation = webchat.start(text=text, language=lang, user=customer, visitor_id="")
+        if answer and advisors:
+            advisor = rng.choice(advisors)
+            conversations.reply_as_agent(conversation, agent=advisor, text=answer)
+            if lang == "en":
+                conversations.set_status(conversation, status=Status.PENDING, by=advisor)
+    return len(chosen)
