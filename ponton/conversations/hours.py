@@ -1,15 +1,18 @@
-"""Business hours, so the customer is told the truth about when a person answers."""
+"""Business hours, so the customer is told the truth about when a person answers.
+
+The default business calendar (`calendars.default_schedule`: the one marked
+default, with its holidays) decides; `DEFAULT_HOURS` are the hours used until
+a deployment defines one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
-from django.conf import settings
 from django.utils import timezone
 
-# Monday=0 … Sunday=6 -> (opens, closes). Issue-level SLA calendars replace this later.
+# Monday=0 … Sunday=6 -> (opens, closes), used when no calendar is marked default.
 DEFAULT_HOURS: dict[int, tuple[time, time]] = {
     **{day: (time(8), time(20)) for day in range(5)},
     5: (time(9), time(18)),
@@ -23,17 +26,11 @@ class Availability:
 
 
 def availability(now: datetime | None = None) -> Availability:
-    zone = ZoneInfo(settings.TIME_ZONE)
-    local = (now or timezone.now()).astimezone(zone)
-    hours = DEFAULT_HOURS.get(local.weekday())
-    if hours and hours[0] <= local.time() < hours[1]:
-        return Availability(open_now=True, next_opening=local)
-    for days_ahead in range(0, 8):
-        day = local.date() + timedelta(days=days_ahead)
-        hours = DEFAULT_HOURS.get(day.weekday())
-        if not hours:
-            continue
-        opening = datetime.combine(day, hours[0], tzinfo=zone)
-        if opening > local:
-            return Availability(open_now=False, next_opening=opening)
-    raise RuntimeError("No opening hours configured")  # pragma: no cover
+    from ponton.conversations import calendars  # calendars reads DEFAULT_HOURS from here
+
+    schedule = calendars.default_schedule()
+    at = now or timezone.now()
+    return Availability(
+        open_now=calendars.is_open(schedule, at),
+        next_opening=calendars.next_opening(schedule, at),
+    )

@@ -254,7 +254,7 @@ def test_the_contact_form_in_english_stores_an_english_request(client: Client, d
     ],
 )
 def test_availability_tells_the_truth_about_business_hours(
-    local: datetime, open_now: bool, next_opening: datetime
+    local: datetime, open_now: bool, next_opening: datetime, db: None
 ) -> None:
     result = availability(local)
     assert result.open_now is open_now
