@@ -5,6 +5,9 @@
 
     enqueue("assistant.retrain", lang="fr", dedupe_key="retrain:fr")
 
+    @register("conversations.check_sla", every=timedelta(minutes=1))
+    def check_sla() -> None: ...  # periodic: the worker enqueues it when due
+
 Handlers take plain JSON arguments (ids, not objects) and must be idempotent:
 a task may run again after a crash between its work and its bookkeeping.
 """
@@ -15,7 +18,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, close_old_connections, transaction
@@ -27,13 +30,18 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[..., None]
 _handlers: dict[str, Handler] = {}
+_periodic: dict[str, timedelta] = {}
 STALE_AFTER = timedelta(minutes=10)  # a running task older than this lost its worker
 BACKOFF_BASE_SECONDS = 5
 
 
-def register(name: str) -> Callable[[Handler], Handler]:
+def register(name: str, *, every: timedelta | None = None) -> Callable[[Handler], Handler]:
+    """Name a task handler; with `every`, workers also run it periodically (no arguments)."""
+
     def decorator(handler: Handler) -> Handler:
         _handlers[name] = handler
+        if every is not None:
+            _periodic[name] = every
         return handler
 
     return decorator
@@ -109,12 +117,33 @@ def _run(task: Task) -> None:
         )
 
 
+def schedule_periodic(now: datetime | None = None) -> int:
+    """Enqueue each periodic task that has no copy waiting or running, due `every`
+    after its last run; returns how many were enqueued. Any number of workers may
+    call this: the dedupe key keeps one pending copy."""
+    now = now or timezone.now()
+    enqueued = 0
+    for name, every in _periodic.items():
+        key = f"periodic:{name}"
+        copies = Task.objects.filter(name=name, dedupe_key=key)
+        if copies.filter(status__in=[TaskStatus.PENDING, TaskStatus.RUNNING]).exists():
+            continue
+        last = copies.order_by("-run_after").values_list("run_after", flat=True).first()
+        due = max(now, last + every) if last else now
+        if enqueue(name, dedupe_key=key, delay=due - now) is not None:
+            enqueued += 1
+        # Keep a day of history, not one row a minute forever.
+        copies.filter(status=TaskStatus.DONE, finished_at__lt=now - timedelta(days=1)).delete()
+    return enqueued
+
+
 def work_forever(*, interval: float = 1.0, stop: threading.Event | None = None) -> None:
     """The worker loop: run due tasks, then sleep a little when there was nothing to do."""
     stop = stop or threading.Event()
     while not stop.is_set():
         close_old_connections()
         try:
+            schedule_periodic()
             ran = run_due()
         except Exception:  # the database may be briefly unavailable
             logger.exception("Task worker loop failed; retrying")

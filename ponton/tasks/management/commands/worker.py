@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ponton.tasks.services import run_due, work_forever
+from ponton.tasks.services import run_due, schedule_periodic, work_forever
 
 
 class Command(BaseCommand):
@@ -15,6 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["once"]:
+            schedule_periodic()
             self.stdout.write(f"{run_due(limit=1000)} tasks run.")
             return
         self.stdout.write("Worker started.")
