@@ -231,6 +231,14 @@ PONTON_CONNECTOR_TOKEN = envstr("PONTON_CONNECTOR_TOKEN", "demo")
 PONTON_CONNECTOR_TIMEOUT = envint("PONTON_CONNECTOR_TIMEOUT", 5, minimum=1)
 PONTON_DEMO_BACKEND = envbool("PONTON_DEMO_BACKEND", True)
 
+# Routing and service levels --------------------------------------------------------
+# The team that takes handoffs no routing rule matched (its slug); empty: every agent sees them.
+PONTON_DEFAULT_TEAM = envstr("PONTON_DEFAULT_TEAM")
+# A handoff offered to an agent who has not answered after this long goes to the next one.
+PONTON_REROUTE_SECONDS = envint("PONTON_REROUTE_SECONDS", 120, minimum=10)
+# A service level is "at risk" when less than this much business time is left.
+PONTON_SLA_AT_RISK_MINUTES = envint("PONTON_SLA_AT_RISK_MINUTES", 30, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

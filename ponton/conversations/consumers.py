@@ -77,6 +77,18 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             }
         )
 
+    async def presence_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {
+                "type": "changed",
+                "what": "presence",
+                "agent": event["agent"],
+                "availability": event["availability"],
+                "conversation": None,
+                "state": None,
+            }
+        )
+
 
 class ConversationConsumer(InboxConsumer):
     """One conversation's page: only its own changes, and only if the agent may see it."""
@@ -95,3 +107,6 @@ class ConversationConsumer(InboxConsumer):
     async def conversation_changed(self, event: dict[str, Any]) -> None:
         if event["conversation"] == self.conversation_id:
             await super().conversation_changed(event)
+
+    async def presence_changed(self, event: dict[str, Any]) -> None:
+        return  # one conversation's page does not follow agents' availability

@@ -87,3 +87,25 @@ async def _send_all(layer: Any, groups: set[str], event: dict[str, Any], chat: i
     for group in groups:
         await layer.group_send(group, event)
     await layer.group_send(chat_group(chat), {**event, "type": "chat.changed"})
+
+
+def announce_presence(user: Any) -> None:
+    """After commit, tell supervisors and the agent's teams that their availability
+    changed (the supervision page and inboxes re-read)."""
+    groups = {SUPERVISORS, agent_group(user.pk)}
+    groups.update(team_group(pk) for pk in user.teams.values_list("pk", flat=True))
+    event = {"type": "presence.changed", "agent": user.pk, "availability": user.availability}
+    transaction.on_commit(lambda: _send_presence(groups, event))
+
+
+def _send_presence(groups: set[str], event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    send = async_to_sync(_send_groups)
+    send(layer, groups, event)
+
+
+async def _send_groups(layer: Any, groups: set[str], event: dict[str, Any]) -> None:
+    for group in groups:
+        await layer.group_send(group, event)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ponton.accounts.models import Availability, Role, User
-from ponton.conversations import realtime
+from ponton.conversations import realtime, routing, sla
 from ponton.conversations.hours import availability
 from ponton.conversations.models import (
     Author,
@@ -347,12 +347,11 @@ def hand_off(
     now = staffing()  # before this conversation joins the queue: nobody waits for themselves
     conversation.state = State.WAITING_HUMAN
     conversation.handoff_reason = reason
-    conversation.priority = priority_for(reason)
+    conversation.priority = routing.handoff_priority(conversation, reason, signals)
     conversation.handed_off_at = timezone.now()
     conversation.context = context_packet(conversation, reason=reason, signals=signals)
     conversation.status = Status.OPEN
     conversation.save()
-    realtime.announce(conversation, "handoff")
     record_conversation_event(
         conversation,
         EventKind.HANDOFF,
@@ -362,6 +361,8 @@ def hand_off(
         person_requests=conversation.person_requests,
         failed_attempts=conversation.failed_attempts,
     )
+    _route_handoff(conversation)
+    realtime.announce(conversation, "handoff")
     with override(conversation.language):
         notice = _handoff_notice(conversation, now)
     return add_assistant_message(conversation, text=notice, author=Author.SYSTEM)
@@ -676,3 +677,12 @@ def merge(duplicate: Conversation, *, into: Conversation, by: Any) -> Conversati
     realtime.announce(duplicate, "merged")
     realtime.announce(into, "message")
     return into
+
+
+def _route_handoff(conversation: Conversation) -> None:
+    """Give a new handoff its team and agent (routing explains why in one internal
+    note), its service-level due dates, and a re-route if the agent does not take it.
+    The caller holds the transaction."""
+    routing.dispatch(conversation, routing.route(conversation))
+    sla.apply_sla(conversation)
+    routing.schedule_reroute(conversation)

@@ -23,6 +23,7 @@ class EventKind(models.TextChoices):
     STATUS_CHANGE = "status_change"
     SURVEY_ANSWER = "survey_answer"
     CALLBACK_REQUEST = "callback_request"
+    SLA_BREACH = "sla_breach"
 
 
 class JourneyEvent(models.Model):

@@ -199,7 +199,7 @@ def test_asking_again_for_a_person_while_waiting_does_not_queue_the_customer_twi
     send(client, chat, text="un humain svp")
 
     conversation = Conversation.objects.get(pk=chat["id"])
-    assert conversation.messages.filter(author=Author.SYSTEM).count() == 1
+    assert conversation.messages.filter(author=Author.SYSTEM, internal=False).count() == 1
     assert JourneyEvent.objects.filter(kind=EventKind.HANDOFF).count() == 1
 
 
