@@ -23,6 +23,7 @@ urlpatterns = [
         path("", include("ponton.knowledge.urls")),
         path("contact/", include("ponton.conversations.urls")),
         path("accounts/", include("ponton.accounts.urls")),
+        path("agent/supervision/", include("ponton.conversations.supervision_urls")),
         path("agent/", include("ponton.conversations.inbox_urls")),
         prefix_default_language=True,
     ),

@@ -25,3 +25,17 @@ def staff_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def supervisor_required(view: View) -> View:
+    """Supervisors and admins only; others are sent to sign in or refused."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_supervisor:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
