@@ -28,7 +28,7 @@ and an internal note).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -177,12 +177,17 @@ def _need_category(conversation: Conversation) -> str:
     return slug or ""
 
 
-def matching_rule(conversation: Conversation) -> RoutingRule | None:
-    """The first rule, by position, whose every set condition matches."""
+def matching_rule(
+    conversation: Conversation, *, rules: Iterable[RoutingRule] | None = None
+) -> RoutingRule | None:
+    """The first rule, by position, whose every set condition matches (`rules`: the
+    rules already read, in order, when routing many conversations)."""
     profile = _profile(conversation)
     segment = profile.segment if profile is not None else ""
     category: str | None = None  # read only if a rule asks for it
-    for rule in RoutingRule.objects.select_related("team", "skill"):
+    if rules is None:
+        rules = RoutingRule.objects.select_related("team", "skill")
+    for rule in rules:
         if rule.reason and rule.reason != conversation.handoff_reason:
             continue
         if rule.language and rule.language != conversation.language:
