@@ -153,3 +153,32 @@ def test_the_supervision_page_reads_well_on_a_desktop_and_a_phone(
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"]  # nothing to scroll sideways on a phone
     page.screenshot(path=str(artifacts / "supervision-phone.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_the_supervision_page_updates_itself_when_a_customer_is_handed_off(
+    browser: Any, asgi_server: str, kb: Any, supervisor: User, password: str
+) -> None:
+    from playwright.sync_api import expect
+
+    from ponton.conftest import DESKTOP
+
+    supervision = browser.new_context(viewport=DESKTOP, locale="fr-FR").new_page()
+    customer = browser.new_context(viewport=PHONE, locale="fr-FR").new_page()
+    for page in (supervision, customer):
+        page.set_default_timeout(10_000)
+    supervision.goto(f"{asgi_server}/fr/accounts/login/?next=/fr/agent/supervision/")
+    supervision.fill("input[name=username]", supervisor.username)
+    supervision.fill("input[name=password]", password)
+    supervision.locator("main form button[type=submit]").click()
+    waiting = supervision.locator(".sv-totals li").first
+    expect(waiting).to_contain_text("0")
+
+    customer.goto(f"{asgi_server}/fr/")
+    customer.get_by_role("button", name="Besoin d'aide ?").click()
+    customer.locator("#pw-input").fill("Je veux parler à un conseiller")
+    customer.locator("#pw-input").press("Enter")
+    expect(customer.locator("#pw-panel .pw-system")).to_be_visible()
+
+    # No reload: the inbox push makes the page read itself again.
+    expect(waiting).to_contain_text("1")
