@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ponton.accounts.models import Team, User
+from ponton.accounts.models import Availability, Team, User
 from ponton.accounts.permissions import staff_required
-from ponton.conversations import services
+from ponton.conversations import routing, services
 from ponton.conversations.models import Conversation, SavedReply, State, Status
 from ponton.journeys.services import timeline
 from ponton.knowledge.search import Viewer, search
@@ -57,6 +57,7 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
         name = "waiting"
     user: User = request.user  # type: ignore[assignment]
     return {
+        "availabilities": Availability.choices,
         "queue": name,
         "queues": [(q, queue(user, q).count()) for q in QUEUES],
         "conversations": queue(user, name)[:QUEUE_SIZE],
@@ -218,3 +219,13 @@ def merge(request: HttpRequest, conversation_id: int) -> HttpResponse:
         _report(request, exc)
         return _back(conversation)
     return _back(into)
+
+
+@staff_required
+@require_POST
+def set_availability(request: HttpRequest) -> HttpResponse:
+    try:
+        routing.set_availability(request.user, request.POST.get("availability", ""))  # type: ignore[arg-type]
+    except ValidationError as exc:
+        _report(request, exc)
+    return redirect("inbox:inbox")

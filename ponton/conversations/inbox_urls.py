@@ -6,6 +6,7 @@ app_name = "inbox"
 
 urlpatterns = [
     path("", inbox.inbox, name="inbox"),
+    path("availability", inbox.set_availability, name="availability"),
     path("c/<int:conversation_id>/", inbox.conversation_view, name="conversation"),
     path("c/<int:conversation_id>/reply", inbox.reply, name="reply"),
     path("c/<int:conversation_id>/assign", inbox.assign, name="assign"),

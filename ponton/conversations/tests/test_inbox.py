@@ -274,3 +274,22 @@ def test_the_inbox_reads_a_fixed_number_of_queries(
         page = client.get("/fr/agent/?queue=all&fragment=1")
     assert page.content.decode().count("data-conversation=") == 6
     assert len(many) == len(few)
+
+
+def test_an_agent_going_online_from_the_inbox_is_offered_the_waiting_conversation(
+    handed_off: Conversation, agent: Any
+) -> None:
+    assert handed_off.assignee is None
+    response = _signed_in(agent).post("/fr/agent/availability", {"availability": "online"})
+    assert response.status_code == 302
+    agent.refresh_from_db()
+    handed_off.refresh_from_db()
+    assert agent.availability == "online" and handed_off.assignee == agent
+    page = _signed_in(agent).get("/fr/agent/?queue=mine").content.decode()
+    assert f'data-conversation="{handed_off.pk}"' in page
+    assert (
+        _signed_in(agent).post("/fr/agent/availability", {"availability": "asleep"}).status_code
+        == 302
+    )
+    agent.refresh_from_db()
+    assert agent.availability == "online"

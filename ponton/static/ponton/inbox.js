@@ -54,6 +54,9 @@
     };
   }
 
+  var availability = document.querySelector("[data-availability]");
+  if (availability) availability.addEventListener("change", function () { availability.form.submit(); });
+
   // The queues -------------------------------------------------------------------
   var inbox = document.querySelector("[data-inbox]");
   if (inbox) {
