@@ -5,7 +5,9 @@ check stops other sites from borrowing it); tools and integrations send
 `Authorization: Bearer TOKEN` as with the API.
 """
 
+import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.core.asgi import get_asgi_application
@@ -14,10 +16,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ponton.settings")
 django_application = get_asgi_application()
 
 # Importing consumers needs the apps loaded, hence after get_asgi_application().
+from asgiref.sync import ThreadSensitiveContext  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.db import database_sync_to_async  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from ponton.accounts.services import user_for_token  # noqa: E402
 from ponton.routing import websocket_urlpatterns  # noqa: E402
@@ -43,9 +47,40 @@ class BearerTokenMiddleware:
         return await self.inner(scope, receive, send)
 
 
+class DjangoThreads:
+    """Run each HTTP request's synchronous code on one of a fixed set of threads.
+
+    Left alone, Django under ASGI gives every request a new thread, and a database
+    connection belongs to its thread: each request would open a connection (slow),
+    or, with DATABASE_CONN_MAX_AGE, leave one open behind it until the server runs
+    out. Borrowing one of `size` long-lived threads keeps at most `size` connections
+    per process and lets persistent connections be reused, as under a threaded
+    WSGI server. A request waits when all threads are busy.
+    """
+
+    def __init__(self, inner: Any, size: int) -> None:
+        self.inner = inner
+        self.size = size
+        self.idle: asyncio.Queue[ThreadPoolExecutor] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        if self.idle is None:
+            self.idle = asyncio.Queue()
+            for n in range(self.size):
+                self.idle.put_nowait(
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"django-{n}")
+                )
+        executor = await self.idle.get()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                return await self.inner(scope, receive, send)
+        finally:
+            self.idle.put_nowait(executor)
+
+
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        "http": DjangoThreads(django_application, settings.WEB_THREADS),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(BearerTokenMiddleware(URLRouter(websocket_urlpatterns)))
         ),

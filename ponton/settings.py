@@ -112,6 +112,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Threads per app process running Django's synchronous code under ASGI; each keeps
+# its own database connection when DATABASE_CONN_MAX_AGE allows (ponton/asgi.py).
+WEB_THREADS = envint("WEB_THREADS", 8, minimum=1)
 
 # Cache ---------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL")
