@@ -8,6 +8,7 @@ the customer's referent advisor.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -84,9 +85,11 @@ def _send(groups: set[str], event: dict[str, Any], *, chat: int) -> None:
 
 
 async def _send_all(layer: Any, groups: set[str], event: dict[str, Any], chat: int) -> None:
-    for group in groups:
-        await layer.group_send(group, event)
-    await layer.group_send(chat_group(chat), {**event, "type": "chat.changed"})
+    # Concurrently: the request that committed waits for these round trips to Redis.
+    await asyncio.gather(
+        *(layer.group_send(group, event) for group in groups),
+        layer.group_send(chat_group(chat), {**event, "type": "chat.changed"}),
+    )
 
 
 def announce_presence(user: Any) -> None:

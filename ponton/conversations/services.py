@@ -449,24 +449,36 @@ def visible_conversations(user: Any) -> QuerySet[Conversation]:
     """What a staff member may see: supervisors everything; an agent their teams'
     conversations, those no team owns yet, those assigned to them and those of
     customers they are the referent advisor of."""
-    if not getattr(user, "is_authenticated", False) or not user.is_agent:
+    scope = _scope(user)
+    if scope is None:
         return Conversation.objects.none()
-    conversations = Conversation.objects.all()
+    return Conversation.objects.filter(scope).distinct()
+
+
+def _scope(user: Any) -> Q | None:
+    """The condition of `visible_conversations`; None for no conversation at all."""
+    if not getattr(user, "is_authenticated", False) or not user.is_agent:
+        return None
     if user.is_supervisor:
-        return conversations
-    return conversations.filter(
+        return Q()
+    return (
         Q(team__isnull=True)
         | Q(team__in=user.teams.all())
         | Q(assignee=user)
         | Q(customer__profile__referent_advisor=user)
-    ).distinct()
+    )
 
 
 def access_conversation(user: Any, conversation_id: int) -> Conversation:
     """The conversation a staff member may work on, or 404: the same for a missing
     conversation and one outside their scope."""
+    scope = _scope(user)
+    if scope is None:
+        raise Http404
+    # One row by primary key: no DISTINCT, which on PostgreSQL would compare every
+    # column, the whole context packet included, on each re-read after a push.
     conversation = (
-        visible_conversations(user)
+        Conversation.objects.filter(scope)
         .select_related("customer__profile__referent_advisor", "team", "assignee")
         .filter(pk=conversation_id)
         .first()
