@@ -61,21 +61,34 @@ class DjangoThreads:
     def __init__(self, inner: Any, size: int) -> None:
         self.inner = inner
         self.size = size
-        self.idle: asyncio.Queue[ThreadPoolExecutor] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.executors: list[ThreadPoolExecutor] = []
+        self.idle: asyncio.Queue[ThreadPoolExecutor] = asyncio.Queue()
+
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Once per event loop: a server has one, tests start one server after another.
+        for executor in self.executors:
+            executor.shutdown(wait=False)
+        self.loop = loop
+        self.executors = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"django-{n}")
+            for n in range(self.size)
+        ]
+        self.idle = asyncio.Queue()
+        for executor in self.executors:
+            self.idle.put_nowait(executor)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
-        if self.idle is None:
-            self.idle = asyncio.Queue()
-            for n in range(self.size):
-                self.idle.put_nowait(
-                    ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"django-{n}")
-                )
-        executor = await self.idle.get()
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
+            self._start(loop)
+        idle = self.idle
+        executor = await idle.get()
         try:
             async with ThreadSensitiveContext(executor=executor):
                 return await self.inner(scope, receive, send)
         finally:
-            self.idle.put_nowait(executor)
+            idle.put_nowait(executor)
 
 
 application = ProtocolTypeRouter(
