@@ -121,7 +121,7 @@ def _visible(conversation: Conversation, translation: ArticleTranslation) -> boo
 # Entry points ---------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the caller's transaction: no extra round trips
 def on_customer_message(conversation: Conversation, message: Message) -> None:
     """Decide what to do with a new customer message."""
     if conversation.state == State.CLOSED:
@@ -132,7 +132,7 @@ def on_customer_message(conversation: Conversation, message: Message) -> None:
         _respond_to_text(conversation, message.text)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def on_action(conversation: Conversation, action: str) -> None:
     """The customer picked one of the offered choices."""
     if conversation.state == State.CLOSED:

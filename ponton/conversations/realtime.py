@@ -15,6 +15,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from ponton.accounts.models import CustomerProfile
 from ponton.conversations.models import Conversation
 
 SUPERVISORS = "supervisors"
@@ -49,11 +50,24 @@ def _conversation_groups(conversation: Conversation) -> set[str]:
     groups.add(team_group(conversation.team_id) if conversation.team_id else UNROUTED)
     if conversation.assignee_id:
         groups.add(agent_group(conversation.assignee_id))
-    customer = conversation.customer
-    profile = getattr(customer, "profile", None) if customer is not None else None
-    if profile is not None and profile.referent_advisor_id:
-        groups.add(agent_group(profile.referent_advisor_id))
+    referent = _referent_id(conversation)
+    if referent:
+        groups.add(agent_group(referent))
     return groups
+
+
+def _referent_id(conversation: Conversation) -> int | None:
+    """The customer's referent advisor, from memory when loaded, else in one query."""
+    if not conversation.customer_id:
+        return None
+    if Conversation.customer.is_cached(conversation):
+        profile = getattr(conversation.customer, "profile", None)
+        return profile.referent_advisor_id if profile is not None else None
+    return (
+        CustomerProfile.objects.filter(user_id=conversation.customer_id)
+        .values_list("referent_advisor_id", flat=True)
+        .first()
+    )
 
 
 def announce(

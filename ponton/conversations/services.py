@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import formats, timezone
@@ -264,24 +264,24 @@ def add_customer_message(
     conversation: Conversation, *, text: str, client_msg_id: str = ""
 ) -> tuple[Message, bool]:
     """Store what the customer sent, once: the same `client_msg_id` twice returns
-    the first message and False."""
+    the first message and False.
+
+    Callers hold the conversation's row lock (or created it in this transaction),
+    so the check below cannot race with a retry; the unique constraint stays as
+    the last guard."""
     text = _clean_text(text)
     client_msg_id = (client_msg_id or "")[:64]
     if client_msg_id:
         existing = conversation.messages.filter(client_msg_id=client_msg_id).first()
         if existing is not None:
             return existing, False
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                conversation=conversation,
-                author=Author.CUSTOMER,
-                author_user=conversation.customer,
-                text=text,
-                client_msg_id=client_msg_id,
-            )
-    except IntegrityError:  # the same id raced in from a retry
-        return conversation.messages.get(client_msg_id=client_msg_id), False
+    message = Message.objects.create(
+        conversation=conversation,
+        author=Author.CUSTOMER,
+        author_user=conversation.customer,
+        text=text,
+        client_msg_id=client_msg_id,
+    )
     record_conversation_event(
         conversation, EventKind.MESSAGE, message=message.pk, author=Author.CUSTOMER
     )
@@ -471,21 +471,29 @@ def _scope(user: Any) -> Q | None:
 
 def access_conversation(user: Any, conversation_id: int) -> Conversation:
     """The conversation a staff member may work on, or 404: the same for a missing
-    conversation and one outside their scope."""
-    scope = _scope(user)
-    if scope is None:
+    conversation and one outside their scope (the rule of `visible_conversations`,
+    checked on the one row read by key: the cheapest read after each push)."""
+    if _scope(user) is None:
         raise Http404
-    # One row by primary key: no DISTINCT, which on PostgreSQL would compare every
-    # column, the whole context packet included, on each re-read after a push.
     conversation = (
-        Conversation.objects.filter(scope)
-        .select_related("customer__profile__referent_advisor", "team", "assignee")
+        Conversation.objects.select_related("customer__profile", "team", "assignee")
         .filter(pk=conversation_id)
         .first()
     )
-    if conversation is None:
+    if conversation is None or not _in_scope(user, conversation):
         raise Http404
     return conversation
+
+
+def _in_scope(user: Any, conversation: Conversation) -> bool:
+    if user.is_supervisor or conversation.team_id is None:
+        return True
+    if conversation.assignee_id == user.pk:
+        return True
+    profile = getattr(conversation.customer, "profile", None)
+    if profile is not None and profile.referent_advisor_id == user.pk:
+        return True
+    return user.teams.filter(pk=conversation.team_id).exists()
 
 
 def _locked(conversation: Conversation) -> Conversation:

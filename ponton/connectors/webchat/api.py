@@ -94,7 +94,7 @@ class ThreadSerializer(serializers.Serializer):
 
 
 def _thread(conversation: Conversation, after: int | None) -> dict[str, Any]:
-    conversation.refresh_from_db(fields=["state"])
+    """The state and the messages after `after`; the services keep `state` current."""
     return {
         "state": conversation.state,
         "messages": [message_json(m) for m in messages_after(conversation, after)],

@@ -25,9 +25,12 @@ from ponton.conversations.services import customer_or_none
 
 def access_chat(conversation_id: int, token: str) -> Conversation:
     """The conversation if the token is its own; the same 404 for a wrong token and a missing one."""
-    conversation = Conversation.objects.filter(
-        pk=conversation_id, channel=ConversationChannel.CHAT
-    ).first()
+    # The context packet is for agents; the customer's requests never need it.
+    conversation = (
+        Conversation.objects.filter(pk=conversation_id, channel=ConversationChannel.CHAT)
+        .defer("context")
+        .first()
+    )
     if (
         conversation is None
         or not token
@@ -98,6 +101,7 @@ def receive_text(conversation: Conversation, *, text: str, client_msg_id: str = 
         )
         if created:
             policy.on_customer_message(locked, message)
+    conversation.state = locked.state
     return message
 
 
@@ -125,4 +129,5 @@ def receive_action(conversation: Conversation, *, action: str, client_msg_id: st
         )
         if created:
             policy.on_action(locked, action)
+    conversation.state = locked.state
     return message
