@@ -251,8 +251,9 @@ def direct_totals(period: Period, filters: Filters) -> tuple[Totals, dict[date, 
 
 
 def _aggregates() -> dict[str, Any]:
+    """Named `total_<field>`: an aggregate may not share a name with a column."""
     attempt = Q(selfcare_attempt=True)
-    return {
+    aggregates: dict[str, Any] = {
         "sessions": Count("pk"),
         "searched": Count("pk", filter=Q(searched=True)),
         "read_article": Count("pk", filter=Q(read_article=True)),
@@ -268,10 +269,11 @@ def _aggregates() -> dict[str, Any]:
         "handoffs": Sum("handoffs"),
         "wall_handoffs": Sum("wall_handoffs"),
     }
+    return {f"total_{name}": aggregate for name, aggregate in aggregates.items()}
 
 
 def _totals(values: dict[str, Any]) -> Totals:
-    return Totals(**{f.name: int(values.get(f.name) or 0) for f in fields(Totals)})
+    return Totals(**{f.name: int(values.get(f"total_{f.name}") or 0) for f in fields(Totals)})
 
 
 def _rolled_up(period: Period, filters: Filters) -> QuerySet[SessionFact]:
