@@ -8,7 +8,6 @@ two paths use the same definitions (`facts.py`) and give identical figures.
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
@@ -26,11 +25,8 @@ from ponton.insights import facts as definitions
 from ponton.insights.facts import EVENT_FIELDS, EventRow, SessionFacts
 from ponton.insights.models import RollupState, SessionConversation, SessionFact
 from ponton.journeys.models import EventKind, JourneyEvent
+from ponton.journeys.services import SESSION_GAP
 
-# A session is settled once nothing can change its facts: no event can join it
-# (30 minutes) and its 72-hour follow-up window is over. A day of slack covers
-# long sessions.
-SETTLED_AFTER = definitions.FOLLOW_UP + timedelta(days=1)
 CHUNK = 5000
 Source = Literal["auto", "direct", "rollup"]
 
@@ -151,21 +147,28 @@ def _rows(queryset: QuerySet[JourneyEvent]) -> Iterator[EventRow]:
     return queryset.values_list(*EVENT_FIELDS).iterator(chunk_size=CHUNK)
 
 
+def _window(since: datetime, until: datetime) -> list[EventRow]:
+    return list(_rows(JourneyEvent.objects.filter(occurred_at__gte=since, occurred_at__lt=until)))
+
+
 def direct_facts(since: datetime, until: datetime) -> list[SessionFacts]:
-    """Facts of the sessions that started in [since, until), from their events."""
-    rows = list(_rows(JourneyEvent.objects.filter(occurred_at__gte=since, occurred_at__lt=until)))
-    sessions = list({row[1] for row in rows})
-    started_before: set[uuid.UUID] = set()
-    for chunk in _chunks(sessions):
-        outside = JourneyEvent.objects.filter(session_id__in=chunk).filter(
-            Q(occurred_at__lt=since) | Q(occurred_at__gte=until)
-        )
-        for row in _rows(outside):
-            if row[2] < since:
-                started_before.add(row[1])
-            else:
-                rows.append(row)
-    rows = [row for row in rows if row[1] not in started_before]
+    """Facts of the sessions that started in [since, until), from their events.
+
+    An event joins a session only when the session's previous event came less
+    than 30 minutes before it (`journeys.services`), so a session that began
+    before `since` shows an event in the 30 minutes before it, and one still
+    going at a horizon shows an event in the 30 minutes before that horizon:
+    reading time windows is enough, never the whole log.
+    """
+    earlier = {row[1] for row in _window(since - SESSION_GAP, since)}
+    rows = [row for row in _window(since, until) if row[1] not in earlier]
+    ours = {row[1] for row in rows}
+    horizon, going = until, ours
+    while going:
+        later = [row for row in _window(horizon, horizon + SESSION_GAP) if row[1] in going]
+        rows.extend(later)
+        going = {row[1] for row in later}
+        horizon += SESSION_GAP
     if not rows:
         return []
     conversations = sorted(
@@ -291,50 +294,115 @@ def _rolled_up(period: Period, filters: Filters) -> QuerySet[SessionFact]:
     return facts
 
 
-def rollup_totals(period: Period, filters: Filters) -> tuple[Totals, dict[date, Totals]]:
-    facts = _rolled_up(period, filters)
-    total = _totals(facts.aggregate(**_aggregates()))
-    daily = {
-        row["day"]: _totals(row)
-        for row in facts.annotate(
-            day=TruncDate("started_at", tzinfo=timezone.get_current_timezone())
+def _late_contacts(after_event_id: int) -> list[EventRow]:
+    """Contacts logged after the rollup last looked (they may follow rolled-up attempts)."""
+    return list(
+        _rows(
+            JourneyEvent.objects.filter(
+                kind__in=definitions.ESCALATION_KINDS, id__gt=after_event_id
+            ).order_by()
         )
-        .order_by()
-        .values("day")
-        .annotate(**_aggregates())
-    }
-    return total, daily
-
-
-def rolled_until() -> datetime | None:
-    return (
-        RollupState.objects.filter(name="sessions").values_list("rolled_until", flat=True).first()
     )
 
 
-def session_totals(
-    period: Period, filters: Filters, *, source: Source = "auto"
+def _followed_late(facts: QuerySet[SessionFact], contacts: list[EventRow]) -> list[SessionFact]:
+    """The rolled-up attempts, not yet followed by a contact, that these later contacts follow."""
+    if not contacts:
+        return []
+    earliest = min(row[2] for row in contacts)
+    latest = max(row[2] for row in contacts)
+    customers = {row[4] for row in contacts if row[4] is not None}
+    visitors = {row[5] for row in contacts if row[5]}
+    sessions = {row[1] for row in contacts}
+    candidates = (
+        facts.filter(
+            selfcare_attempt=True,
+            followed_by_contact=False,
+            selfcare_at__gte=earliest - definitions.FOLLOW_UP,
+            selfcare_at__lte=latest,
+        )
+        .filter(
+            Q(customer_id__in=customers)
+            | Q(customer_id__isnull=True, visitor_id__in=visitors)
+            | Q(customer_id__isnull=True, visitor_id="", session_id__in=sessions)
+        )
+        .only("session_id", "started_at", "selfcare_at", "customer_id", "visitor_id")
+    )
+    times = definitions.ContactTimes(contacts)
+    followed = []
+    for fact in candidates:
+        probe = SessionFacts(
+            session_id=fact.session_id,
+            started_at=fact.started_at,
+            ended_at=fact.started_at,
+            channel="",
+            language="",
+            customer_id=fact.customer_id,
+            visitor_id=fact.visitor_id,
+            selfcare_at=fact.selfcare_at,
+        )
+        if times.followed(probe):
+            followed.append(fact)
+    return followed
+
+
+def rollup_totals(
+    period: Period, filters: Filters, state: RollupState | None = None, *, daily: bool = True
 ) -> tuple[Totals, dict[date, Totals]]:
-    """The period's session counts, overall and per local day."""
+    facts = _rolled_up(period, filters)
+    total = _totals(facts.aggregate(**_aggregates()))
+    by_day: dict[date, Totals] = {}
+    if daily:
+        by_day = {
+            row["day"]: _totals(row)
+            for row in facts.annotate(
+                day=TruncDate("started_at", tzinfo=timezone.get_current_timezone())
+            )
+            .order_by()
+            .values("day")
+            .annotate(**_aggregates())
+        }
+    state = state or rollup_state()
+    if state is not None:
+        for fact in _followed_late(facts, _late_contacts(state.last_event_id)):
+            total.deflected -= 1
+            if daily:
+                by_day[_local_day(fact.started_at)].deflected -= 1
+    return total, by_day
+
+
+def rollup_state() -> RollupState | None:
+    return RollupState.objects.filter(name="sessions").first()
+
+
+def rolled_until() -> datetime | None:
+    state = rollup_state()
+    return state.rolled_until if state else None
+
+
+def session_totals(
+    period: Period, filters: Filters, *, source: Source = "auto", daily: bool = True
+) -> tuple[Totals, dict[date, Totals]]:
+    """The period's session counts, overall and (when `daily`) per local day."""
     if source == "direct":
         return direct_totals(period, filters)
+    state = rollup_state()
     if source == "rollup":
-        return rollup_totals(period, filters)
-    watermark = rolled_until()
-    if watermark is None or watermark <= period.since:
+        return rollup_totals(period, filters, state, daily=daily)
+    watermark = state.rolled_until if state else None
+    if state is None or watermark is None or watermark <= period.since:
         return direct_totals(period, filters)
     if watermark >= period.until:
-        return rollup_totals(period, filters)
-    old, old_daily = rollup_totals(Period(period.since, watermark), filters)
+        return rollup_totals(period, filters, state, daily=daily)
+    old, old_daily = rollup_totals(Period(period.since, watermark), filters, state, daily=daily)
     new, new_daily = direct_totals(Period(watermark, period.until), filters)
-    daily = dict(old_daily)
+    merged = dict(old_daily)
     for day, totals in new_daily.items():
-        daily[day] = daily.get(day, Totals()) + totals
-    return old + new, daily
+        merged[day] = merged.get(day, Totals()) + totals
+    return old + new, merged
 
 
-@transaction.atomic
-def _replace_facts(since: datetime, until: datetime) -> int:
+def _write_facts(since: datetime, until: datetime) -> int:
     SessionFact.objects.filter(started_at__gte=since, started_at__lt=until).delete()
     items = direct_facts(since, until)
     SessionFact.objects.bulk_create(
@@ -346,11 +414,13 @@ def _replace_facts(since: datetime, until: datetime) -> int:
                 channel=f.channel,
                 language=f.language,
                 customer_id=f.customer_id,
+                visitor_id=f.visitor_id,
                 events=f.events,
                 searched=f.searched,
                 read_article=f.read_article,
                 used_assistant=f.used_assistant,
                 selfcare_attempt=f.selfcare_attempt,
+                selfcare_at=f.selfcare_at,
                 resolved=f.resolved,
                 escalated=f.escalated,
                 handed_off=f.handed_off,
@@ -371,15 +441,39 @@ def _replace_facts(since: datetime, until: datetime) -> int:
         ],
         batch_size=CHUNK,
     )
-    RollupState.objects.update_or_create(name="sessions", defaults={"rolled_until": until})
     return len(items)
 
 
+def _finished_before(now: datetime) -> datetime:
+    """The start of the earliest session still open at `now` (an event in the
+    last 30 minutes), or `now` less the session gap: the rollup stops there."""
+    gap = SESSION_GAP
+    active = JourneyEvent.objects.filter(occurred_at__gt=now - gap).values("session_id")
+    first = (
+        JourneyEvent.objects.filter(session_id__in=active)
+        .order_by("occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    limit = now - gap
+    return min(first, limit) if first is not None else limit
+
+
 def roll_up(*, until: datetime | None = None, now: datetime | None = None) -> int:
-    """Roll up the sessions settled by `until` (default: now less the settling time),
-    a day at a time from where the rollup stopped; idempotent. Returns the sessions written."""
-    limit = until or (now or timezone.now()) - SETTLED_AFTER
-    start = rolled_until()
+    """Roll up the finished sessions, a day at a time from where the rollup
+    stopped, after marking the rolled-up attempts that contacts logged since
+    now follow. Idempotent. Returns the sessions written."""
+    now = now or timezone.now()
+    limit = min(until, _finished_before(now)) if until else _finished_before(now)
+    last_event_id = JourneyEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with transaction.atomic():
+        state, _created = RollupState.objects.select_for_update().get_or_create(name="sessions")
+        contacts = [r for r in _late_contacts(state.last_event_id) if r[0] <= last_event_id]
+        late = _followed_late(SessionFact.objects.all(), contacts)
+        SessionFact.objects.filter(pk__in=[f.pk for f in late]).update(followed_by_contact=True)
+        state.last_event_id = last_event_id
+        state.save()
+    start = state.rolled_until
     if start is None:
         first = (
             JourneyEvent.objects.order_by("occurred_at")
@@ -392,7 +486,9 @@ def roll_up(*, until: datetime | None = None, now: datetime | None = None) -> in
     written = 0
     while start < limit:
         end = min(start + timedelta(days=1), limit)
-        written += _replace_facts(start, end)
+        with transaction.atomic():
+            written += _write_facts(start, end)
+            RollupState.objects.filter(name="sessions").update(rolled_until=end)
         start = end
     return written
 
@@ -481,7 +577,7 @@ def quantities(
 ) -> dict[str, Any]:
     """Every measured quantity of the period, under the keys of the API."""
     filters = filters or Filters()
-    totals, _daily = session_totals(period, filters, source=source)
+    totals, _daily = session_totals(period, filters, source=source, daily=False)
     return {
         **as_dict(period, filters),
         **totals.quantities(),

@@ -7,10 +7,11 @@ from django.db import models
 class SessionFact(models.Model):
     """What one settled journey session did, as the measured quantities see it.
 
-    A rollup of the journey log, never a source of truth: rebuilt from the
+    A rollup of the journey log, never a source of truth: built from the
     events by the same code that computes the KPIs directly, so both paths
-    give identical figures. Only sessions old enough that nothing can change
-    them any more (no new event, the 72-hour follow-up window closed) are kept.
+    give identical figures. Only finished sessions are rolled up; the one fact
+    that can still change afterwards, a contact within 72 hours, is brought up
+    to date from the contacts logged since (`RollupState.last_event_id`).
     """
 
     session_id = models.UUIDField(primary_key=True)
@@ -26,6 +27,7 @@ class SessionFact(models.Model):
         db_constraint=False,
         related_name="+",
     )
+    visitor_id = models.CharField(max_length=36, blank=True)
     events = models.PositiveIntegerField(default=0)
     searched = models.BooleanField(default=False)
     read_article = models.BooleanField(default=False)
@@ -34,6 +36,7 @@ class SessionFact(models.Model):
     resolved = models.BooleanField(default=False)
     escalated = models.BooleanField(default=False)
     handed_off = models.BooleanField(default=False)
+    selfcare_at = models.DateTimeField(null=True, blank=True)
     followed_by_contact = models.BooleanField(
         default=False, help_text="A ticket or handoff within 72 h of the first selfcare event."
     )
@@ -45,6 +48,11 @@ class SessionFact(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["started_at"], name="fact_started"),
+            models.Index(
+                fields=["selfcare_at"],
+                name="fact_open_follow_up",
+                condition=models.Q(selfcare_attempt=True, followed_by_contact=False),
+            ),
             models.Index(fields=["channel", "started_at"], name="fact_channel_started"),
             models.Index(fields=["language", "started_at"], name="fact_language_started"),
         ]
@@ -64,10 +72,12 @@ class SessionConversation(models.Model):
 
 
 class RollupState(models.Model):
-    """How far the session rollup goes: sessions that started before `rolled_until`."""
+    """How far the session rollup goes: the sessions that started before
+    `rolled_until`, with the contacts logged up to event `last_event_id`."""
 
     name = models.CharField(max_length=32, unique=True, default="sessions")
     rolled_until = models.DateTimeField(null=True, blank=True)
+    last_event_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -172,7 +172,7 @@ def test_survey_answers_give_csat_after_selfcare_and_after_a_person_nps_and_ces(
 
 
 def test_the_rollup_gives_exactly_what_the_direct_computation_gives(journeys: None) -> None:
-    kpis.roll_up(until=PERIOD.until + timedelta(days=5))
+    kpis.roll_up(now=PERIOD.until + timedelta(days=5))
     assert SessionFact.objects.count() == 8
     for filters in [
         Filters(),
@@ -192,19 +192,48 @@ def test_a_period_across_the_rollup_watermark_adds_both_paths_exactly(journeys: 
     later = Journey(channel="chat")
     later.at(60 * 30, EventKind.ASSISTANT_TURN, conversation=77, decision="answer", article=1)
     later.at(60 * 30 + 2, EventKind.HANDOFF, conversation=77, reason="customer_request")
-    kpis.roll_up(until=PERIOD.until)  # the first day rolled up, the second not
+    kpis.roll_up(until=PERIOD.until, now=PERIOD.until + timedelta(days=5))  # the first day
     two_days = Period(PERIOD.since, PERIOD.until + timedelta(days=1))
     assert kpis.quantities(two_days) == kpis.quantities(two_days, source="direct")
     assert kpis.quantities(two_days)["sessions"] == 8
 
 
+def test_a_contact_logged_after_the_rollup_still_counts_against_deflection(
+    journeys: None, customer: User
+) -> None:
+    kpis.roll_up(now=PERIOD.since + timedelta(hours=12))
+    assert kpis.rolled_until() == PERIOD.since + timedelta(hours=12) - timedelta(minutes=30)
+    before = kpis.quantities(PERIOD)
+    assert before == kpis.quantities(PERIOD, source="direct")
+    # Session 1's customer writes in the next day, within 72 hours of reading.
+    Journey(customer=customer).at(60 * 24, EventKind.CONTACT_REQUEST, conversation=950)
+
+    after = kpis.quantities(PERIOD)
+    assert after["deflection_rate"] == 1 / 5
+    assert after == kpis.quantities(PERIOD, source="direct")
+    assert kpis.quantities(PERIOD, source="rollup") == after
+    kpis.roll_up(now=PERIOD.since + timedelta(days=3))
+    assert SessionFact.objects.filter(followed_by_contact=True).count() == 4  # 1, 2, 4, 6
+    assert kpis.quantities(PERIOD) == after
+
+
+def test_a_session_still_open_is_not_rolled_up(db: None) -> None:
+    j = Journey()
+    j.at(0, EventKind.SEARCH, query="x", results=1)
+    j.at(25, EventKind.ARTICLE_VIEW, article=1)
+    j.at(50, EventKind.ARTICLE_VIEW, article=2)
+    kpis.roll_up(now=DAY + timedelta(hours=9, minutes=60))
+    assert kpis.rolled_until() == DAY + timedelta(hours=9)
+    assert not SessionFact.objects.exists()
+
+
 def test_rolling_up_twice_changes_nothing(journeys: None) -> None:
-    until = PERIOD.until + timedelta(days=5)
-    kpis.roll_up(until=until)
+    now = PERIOD.until + timedelta(days=5)
+    kpis.roll_up(now=now)
     first = kpis.quantities(PERIOD, source="rollup")
     kpis.reset_rollup()
-    kpis.roll_up(until=until)
-    kpis.roll_up(until=until)
+    kpis.roll_up(now=now)
+    kpis.roll_up(now=now)
     assert kpis.quantities(PERIOD, source="rollup") == first
 
 
