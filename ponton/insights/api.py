@@ -54,10 +54,14 @@ def period_from(params: Any) -> Period:
 
 
 def filters_from(params: Any) -> Filters:
+    team = params.get("team", "").strip()
+    if team and not team.isdigit():
+        raise ValidationError({"team": "A team id."})
     return Filters(
         channel=params.get("channel", "").strip(),
         language=params.get("language", "").strip(),
         segment=params.get("segment", "").strip(),
+        team=int(team) if team else None,
     )
 
 
@@ -72,6 +76,7 @@ class KpisView(APIView):
             OpenApiParameter("channel", str, required=False),
             OpenApiParameter("language", str, enum=["fr", "en"], required=False),
             OpenApiParameter("segment", str, required=False),
+            OpenApiParameter("team", int, required=False),
         ],
         responses=OpenApiTypes.OBJECT,
     )

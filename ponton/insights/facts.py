@@ -3,8 +3,11 @@
 This module is the only place the definitions are written in code; the direct
 computation and the rollup both call it.
 
-- A *session* is the log's `session_id` (fixed at write time, 30-minute gap).
-  It belongs to the period its first event falls in. Its channel is the
+- A *session* is the log's `session_id` (fixed at write time, 30-minute gap),
+  counted when the customer did something in it: the steps staff take on a
+  conversation (replies, assignment, status) are logged in the customer's
+  journey but make no session of their own. It belongs to the period its
+  first event falls in. Its channel is the
   channel of its first event (where the journey entered), its language the
   first language it shows, its customer the signed-in customer if any.
 - A *selfcare attempt* is a session with a search, a search click, an article
@@ -64,6 +67,16 @@ EVENT_FIELDS = (
 )
 EventRow = tuple[int, uuid.UUID, datetime, str, int | None, str, str, str, dict[str, Any]]
 OwnerKey = tuple[str, Any]
+
+
+STAFF_KINDS = frozenset({EventKind.ASSIGNMENT, EventKind.STATUS_CHANGE})
+STAFF_AUTHORS = frozenset({"agent", "system"})
+
+
+def is_customer_side(kind: str, data: dict[str, Any]) -> bool:
+    if kind in STAFF_KINDS:
+        return False
+    return not (kind == EventKind.MESSAGE and data.get("author") in STAFF_AUTHORS)
 
 
 def is_selfcare(kind: str, data: dict[str, Any]) -> bool:
@@ -228,6 +241,8 @@ def build_facts(
         by_session[row[1]].append(row)
     facts = []
     for session_rows in by_session.values():
+        if not any(is_customer_side(r[3], r[8]) for r in session_rows):
+            continue
         session_rows.sort(key=lambda r: (r[2], r[0]))
         item = facts_of_session(session_rows, walls)
         item.followed_by_contact = contacts.followed(item)

@@ -24,42 +24,14 @@ from ponton.conversations.models import Conversation
 from ponton.insights import facts as definitions
 from ponton.insights.facts import EVENT_FIELDS, EventRow, SessionFacts
 from ponton.insights.models import RollupState, SessionConversation, SessionFact
+from ponton.insights.periods import Filters, Period, conversations_of_team
+from ponton.insights.reasons import repeat_contact_rate
+from ponton.insights.service_levels import conversation_quantities
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.journeys.services import SESSION_GAP
 
 CHUNK = 5000
 Source = Literal["auto", "direct", "rollup"]
-
-
-@dataclass(frozen=True)
-class Period:
-    since: datetime
-    until: datetime
-
-    def previous(self) -> Period:
-        return Period(self.since - (self.until - self.since), self.since)
-
-    @classmethod
-    def last_days(cls, days: int, *, now: datetime | None = None) -> Period:
-        """The `days` full days before today (local time), today included up to now."""
-        now = now or timezone.now()
-        today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-        return cls(today - timedelta(days=days - 1), today + timedelta(days=1))
-
-    def days(self) -> list[date]:
-        first = timezone.localtime(self.since).date()
-        last = timezone.localtime(self.until - timedelta(microseconds=1)).date()
-        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-@dataclass(frozen=True)
-class Filters:
-    channel: str = ""
-    language: str = ""
-    segment: str = ""
-
-    def is_empty(self) -> bool:
-        return not (self.channel or self.language or self.segment)
 
 
 @dataclass
@@ -234,6 +206,9 @@ def _matching(items: list[SessionFacts], filters: Filters) -> list[SessionFacts]
             for f in items
             if f.customer_id is not None and segments.get(f.customer_id) == filters.segment
         ]
+    if filters.team is not None:
+        team = conversations_of_team(filters.team)
+        items = [f for f in items if f.conversations & team]
     return items
 
 
@@ -290,6 +265,12 @@ def _rolled_up(period: Period, filters: Filters) -> QuerySet[SessionFact]:
             customer_id__in=CustomerProfile.objects.filter(segment=filters.segment).values(
                 "user_id"
             )
+        )
+    if filters.team is not None:
+        facts = facts.filter(
+            session_id__in=SessionConversation.objects.filter(
+                conversation_id__in=Conversation.objects.filter(team_id=filters.team).values("pk")
+            ).values("session_id")
         )
     return facts
 
@@ -505,13 +486,13 @@ def as_dict(period: Period, filters: Filters) -> dict[str, Any]:
     return {
         "since": period.since.isoformat(),
         "until": period.until.isoformat(),
-        "filters": {k: v for k, v in asdict(filters).items() if v},
+        "filters": {k: v for k, v in asdict(filters).items() if v not in ("", None)},
     }
 
 
 # Surveys -------------------------------------------------------------------------------
 
-SURVEY_ANSWER = "survey_answer"
+SURVEY_ANSWER = EventKind.SURVEY_ANSWER
 NPS_PROMOTER = 9
 NPS_DETRACTOR = 6
 
@@ -534,13 +515,20 @@ def survey_quantities(period: Period, filters: Filters) -> dict[str, Any]:
     if filters.segment:
         segments = _segments(a[0] for a in answers if a[0] is not None)
         answers = [a for a in answers if a[0] is not None and segments.get(a[0]) == filters.segment]
-    if filters.channel:
+    if filters.channel or filters.team is not None:
         ids = {definitions.conversation_of(a[2]) for a in answers} - {None}
-        channels = dict(Conversation.objects.filter(pk__in=ids).values_list("pk", "channel"))
+        conversations = {
+            pk: (channel, team)
+            for pk, channel, team in Conversation.objects.filter(pk__in=ids).values_list(
+                "pk", "channel", "team_id"
+            )
+        }
         answers = [
             a
             for a in answers
-            if channels.get(definitions.conversation_of(a[2]) or 0) == filters.channel
+            if (found := conversations.get(definitions.conversation_of(a[2]) or 0))
+            and (not filters.channel or found[0] == filters.channel)
+            and (filters.team is None or found[1] == filters.team)
         ]
     scores: dict[tuple[str, str], list[int]] = defaultdict(list)
     for _customer, _language, data in answers:
@@ -582,5 +570,7 @@ def quantities(
         **as_dict(period, filters),
         **totals.quantities(),
         **survey_quantities(period, filters),
+        **conversation_quantities(period, filters),
+        "repeat_contact_rate": repeat_contact_rate(period, filters),
         "funnel": totals.funnel(),
     }
