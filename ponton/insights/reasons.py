@@ -44,6 +44,7 @@ EXPERT_SIGNALS = frozenset(
 )
 EXPERT_SHARE = 0.3
 SIMPLE_MAX_ESCALATION = 0.35
+SIMPLE_MIN_RESOLUTION = 0.35
 INTERMEDIATE_REPEATS = 0.2
 FIX_SELFCARE_USE = 0.5
 FIX_ESCALATION = 0.4
@@ -130,7 +131,11 @@ class ContactReason:
             return Level.EXPERT
         if self.repeat_rate >= INTERMEDIATE_REPEATS:
             return Level.INTERMEDIATE
-        if (self.has_article or self.has_action) and self.escalation_rate <= SIMPLE_MAX_ESCALATION:
+        covered = self.has_article or self.has_action
+        if covered and (
+            self.escalation_rate <= SIMPLE_MAX_ESCALATION
+            or self.autonomous_resolution_rate >= SIMPLE_MIN_RESOLUTION
+        ):
             return Level.SIMPLE
         return Level.INTERMEDIATE
 

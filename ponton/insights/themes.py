@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from django.utils.translation import gettext as _
+
 from ponton.knowledge import text
 
 # Words that say nothing about the need, in either language.
@@ -19,14 +21,19 @@ GENERIC = frozenset(
     text.stem(w, lang)
     for lang, words in {
         "fr": "bonjour merci svp aide aider besoin probleme question voudrais veux souhaite "
-        "comment pourquoi quoi faire marche fonctionne toujours personne conseiller",
+        "comment pourquoi quoi faire marche fonctionne toujours personne conseiller pouvez "
+        "trouve trouver reponse suivi article quelqu rappeler parler",
         "en": "hello hi thanks please help need problem question want would like how why "
-        "what do does work still person someone",
+        "what do does work still person someone could find found answer followed article "
+        "call back talk can",
     }.items()
     for w in words.split()
 )
 
 Item = TypeVar("Item")
+
+
+UNSTATED = "unstated"
 
 
 @dataclass
@@ -53,16 +60,17 @@ def group(entries: Iterable[tuple[Item, str, str]]) -> list[Theme[Item]]:
     themes: dict[str, Theme[Item]] = {}
     wordings: dict[str, Counter[str]] = defaultdict(Counter)
     for (item, value, lang), item_terms in zip(entries, terms, strict=True):
-        if item_terms:
-            key = max(sorted(item_terms), key=lambda t: frequency[t])
-        else:
-            key = text.fold(value).strip() or "?"
+        # No word says what the need is ("can you help me?"): one theme for all of them.
+        key = max(sorted(item_terms), key=lambda t: frequency[t]) if item_terms else UNSTATED
         key = f"{lang}:{key}"
         theme = themes.setdefault(key, Theme(key=key, label=""))
         theme.items.append(item)
         wordings[key][value.strip().rstrip(" ?!.")] += 1
     for key, theme in themes.items():
         theme.wordings = wordings[key]
+        if key.endswith(f":{UNSTATED}"):
+            theme.label = _("Need not stated")
+            continue
         # The most common wording, the shortest among equals.
         theme.label = min(wordings[key].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
     return sorted(themes.values(), key=lambda t: (-t.size, t.label))
