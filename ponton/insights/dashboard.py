@@ -226,13 +226,11 @@ class Dashboard:
 
     @property
     def funnel_chart(self) -> Any:
-        return charts.bars(self.funnel, label=_("Selfcare funnel"), fmt=lambda v: f"{v:,.0f}")
+        return charts.bars(self.funnel, label=_("Selfcare funnel"), fmt=number)
 
     @property
     def handoff_chart(self) -> Any:
-        return charts.bars(
-            self.handoff_reasons, label=_("Handoff reasons"), fmt=lambda v: f"{v:.0f}", css="s4"
-        )
+        return charts.bars(self.handoff_reasons, label=_("Handoff reasons"), fmt=number, css="s4")
 
     @property
     def csat_rows(self) -> list[tuple[str, float]]:

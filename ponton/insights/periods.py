@@ -10,6 +10,11 @@ from django.utils import timezone
 from ponton.conversations.models import Conversation
 
 
+def _midnight(day: date) -> datetime:
+    """Local midnight of `day` (days are not all 24 hours long where clocks change)."""
+    return timezone.make_aware(datetime(day.year, day.month, day.day))
+
+
 @dataclass(frozen=True)
 class Period:
     since: datetime
@@ -20,10 +25,11 @@ class Period:
 
     @classmethod
     def last_days(cls, days: int, *, now: datetime | None = None) -> Period:
-        """The `days` full days before today (local time), today included up to now."""
+        """The `days` full days before today (local time): a day still under way
+        would show as a drop in every trend."""
         now = now or timezone.now()
         today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-        return cls(today - timedelta(days=days - 1), today + timedelta(days=1))
+        return cls(_midnight(today.date() - timedelta(days=days)), _midnight(today.date()))
 
     def days(self) -> list[date]:
         first = timezone.localtime(self.since).date()

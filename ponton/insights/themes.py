@@ -22,10 +22,10 @@ GENERIC = frozenset(
     for lang, words in {
         "fr": "bonjour merci svp aide aider besoin probleme question voudrais veux souhaite "
         "comment pourquoi quoi faire marche fonctionne toujours personne conseiller pouvez "
-        "trouve trouver reponse suivi article quelqu rappeler parler",
+        "trouve trouver reponse suivi article quelqu rappeler parler plus",
         "en": "hello hi thanks please help need problem question want would like how why "
         "what do does work still person someone could find found answer followed article "
-        "call back talk can",
+        "call back talk can not",
     }.items()
     for w in words.split()
 )
@@ -34,6 +34,7 @@ Item = TypeVar("Item")
 
 
 UNSTATED = "unstated"
+SIMILARITY = 0.5
 
 
 @dataclass
@@ -52,25 +53,42 @@ def content_terms(value: str, lang: str) -> list[str]:
     return [t for t in text.terms(value, lang) if t not in GENERIC and len(t) > 1]
 
 
+def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return a == b
+    return len(a & b) / len(a | b) >= SIMILARITY
+
+
 def group(entries: Iterable[tuple[Item, str, str]]) -> list[Theme[Item]]:
-    """Themes of (item, text, language) entries, largest first."""
+    """Themes of (item, text, language) entries, largest first.
+
+    The most common wordings found themes; a wording joins the first theme
+    whose founding words it mostly shares (Jaccard similarity of the content
+    words at least one half), so "carte cadeau" and "offrir une carte cadeau"
+    meet while "box 4G" and "ligne fixe sans box" do not.
+    """
     entries = list(entries)
-    terms = [set(content_terms(value, lang)) for _item, value, lang in entries]
-    frequency: Counter[str] = Counter(t for item_terms in terms for t in item_terms)
-    themes: dict[str, Theme[Item]] = {}
-    wordings: dict[str, Counter[str]] = defaultdict(Counter)
-    for (item, value, lang), item_terms in zip(entries, terms, strict=True):
-        # No word says what the need is ("can you help me?"): one theme for all of them.
-        key = max(sorted(item_terms), key=lambda t: frequency[t]) if item_terms else UNSTATED
-        key = f"{lang}:{key}"
-        theme = themes.setdefault(key, Theme(key=key, label=""))
-        theme.items.append(item)
-        wordings[key][value.strip().rstrip(" ?!.")] += 1
-    for key, theme in themes.items():
-        theme.wordings = wordings[key]
-        if key.endswith(f":{UNSTATED}"):
+    by_wording: dict[tuple[str, frozenset[str]], list[tuple[Item, str]]] = defaultdict(list)
+    for item, value, lang in entries:
+        terms = frozenset(content_terms(value, lang))
+        by_wording[(lang, terms)].append((item, value.strip().rstrip(" ?!.")))
+    founders: list[tuple[str, frozenset[str], Theme[Item]]] = []
+    for (lang, terms), members in sorted(
+        by_wording.items(), key=lambda kv: (-len(kv[1]), sorted(kv[0][1]))
+    ):
+        theme = next((t for l, f, t in founders if l == lang and _similar(f, terms)), None)
+        if theme is None:
+            key = f"{lang}:{'-'.join(sorted(terms)) or UNSTATED}"
+            theme = Theme(key=key, label="")
+            founders.append((lang, terms, theme))
+        for item, wording in members:
+            theme.items.append(item)
+            theme.wordings[wording] += 1
+    themes = [t for _l, _f, t in founders]
+    for theme in themes:
+        if theme.key.endswith(f":{UNSTATED}"):
             theme.label = _("Need not stated")
-            continue
-        # The most common wording, the shortest among equals.
-        theme.label = min(wordings[key].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
-    return sorted(themes.values(), key=lambda t: (-t.size, t.label))
+        else:
+            # The most common wording, the shortest among equals.
+            theme.label = min(theme.wordings.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+    return sorted(themes, key=lambda t: (-t.size, t.label))

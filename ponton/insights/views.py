@@ -36,6 +36,9 @@ from ponton.knowledge import proposals as article_proposals
 from ponton.knowledge.models import ArticleTranslation, Category, ProposalStatus
 
 PRESETS = (7, 30, 90)
+SHOWN_REASONS = 25
+SHOWN_FLAGS = 8
+SHOWN_GAPS = 15
 
 
 @dataclass
@@ -102,13 +105,14 @@ def reasons(request: HttpRequest) -> HttpResponse:
     found = contact_reasons.contact_reasons(
         chosen.period, chosen.filters, lang=request.LANGUAGE_CODE
     )
+    show_all = request.GET.get("all") == "1"
     rows = [
         (
             reason,
             charts.sparkline(reason.weekly, label=_("Contacts per week")),
-            contact_reasons.level_label(reason.level),
+            contact_reasons.level_label(reason.level).partition(":"),
         )
-        for reason in found
+        for reason in (found if show_all else found[:SHOWN_REASONS])
     ]
     top = found[:20]
     return render(
@@ -118,14 +122,16 @@ def reasons(request: HttpRequest) -> HttpResponse:
             **chosen.context(),
             "tab": "reasons",
             "rows": rows,
+            "hidden": 0 if show_all else max(0, len(found) - SHOWN_REASONS),
+            "hidden_volume": 0 if show_all else sum(r.volume for r in found[SHOWN_REASONS:]),
             "total": sum(r.volume for r in found),
             "pareto": charts.pareto(
                 [(r.label, r.volume, r.cumulative_share) for r in top],
                 label=_("Contact reasons, largest first, with the cumulative share"),
             ),
             "top": top,
-            "to_fix": [r for r in found if r.content_to_fix],
-            "without_selfcare": [r for r in found if r.gap],
+            "to_fix": [r for r in found if r.content_to_fix][:SHOWN_FLAGS],
+            "without_selfcare": [r for r in found if r.gap][:SHOWN_FLAGS],
         },
     )
 
@@ -141,13 +147,16 @@ def _owners() -> list[User]:
 @supervisor_required
 def gaps(request: HttpRequest) -> HttpResponse:
     chosen = selection(request)
+    found = gap_reports.gaps(chosen.period, language=chosen.filters.language)
+    show_all = request.GET.get("all") == "1"
     return render(
         request,
         "insights/gaps.html",
         {
             **chosen.context(),
             "tab": "gaps",
-            "gaps": gap_reports.gaps(chosen.period, language=chosen.filters.language),
+            "gaps": found if show_all else found[:SHOWN_GAPS],
+            "hidden": 0 if show_all else max(0, len(found) - SHOWN_GAPS),
             "negative": gap_reports.negative_feedback(chosen.period),
             "overdue": gap_reports.overdue_reviews(),
             "owners": _owners(),
