@@ -76,7 +76,9 @@ def group(entries: Iterable[tuple[Item, str, str]]) -> list[Theme[Item]]:
     for (lang, terms), members in sorted(
         by_wording.items(), key=lambda kv: (-len(kv[1]), sorted(kv[0][1]))
     ):
-        theme = next((t for l, f, t in founders if l == lang and _similar(f, terms)), None)
+        theme = next(
+            (t for language, f, t in founders if language == lang and _similar(f, terms)), None
+        )
         if theme is None:
             key = f"{lang}:{'-'.join(sorted(terms)) or UNSTATED}"
             theme = Theme(key=key, label="")
