@@ -93,6 +93,7 @@ def selection(request: HttpRequest) -> Selection:
 @supervisor_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     chosen = selection(request)
+    boards.kpis.schedule_rollup()
     board = boards.build(chosen.period, chosen.filters)
     return render(
         request, "insights/dashboard.html", {**chosen.context(), "board": board, "tab": "dashboard"}
