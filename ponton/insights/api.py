@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ponton.insights.kpis import Filters, Period, quantities, schedule_rollup
+from ponton.insights.kpis import Filters, Period, quantities
 
 DEFAULT_DAYS = 30
 
@@ -83,7 +83,6 @@ class KpisView(APIView):
     def get(self, request: Request) -> Response:
         """The measured quantities over [since, until) (default: the last 30 days),
         as defined in DESIGN.md; rates are fractions from 0 to 1, null when undefined."""
-        schedule_rollup()
         return Response(
             quantities(period_from(request.query_params), filters_from(request.query_params))
         )

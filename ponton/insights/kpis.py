@@ -474,20 +474,6 @@ def roll_up(*, until: datetime | None = None, now: datetime | None = None) -> in
     return written
 
 
-ROLLUP_EVERY = timedelta(hours=1)
-
-
-def schedule_rollup(*, now: datetime | None = None) -> None:
-    """Ask a worker to roll up the sessions finished since the last run, when that
-    run is more than an hour old (one pending request at most)."""
-    from ponton.tasks.services import enqueue
-
-    state = rollup_state()
-    now = now or timezone.now()
-    if state is None or state.updated_at < now - ROLLUP_EVERY:
-        enqueue("insights.rollup", dedupe_key="insights.rollup")
-
-
 def reset_rollup() -> None:
     """Forget the rollup (after history was rewritten, e.g. loaded in the past)."""
     with transaction.atomic():

@@ -93,7 +93,6 @@ def selection(request: HttpRequest) -> Selection:
 @supervisor_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     chosen = selection(request)
-    boards.kpis.schedule_rollup()
     board = boards.build(chosen.period, chosen.filters)
     return render(
         request, "insights/dashboard.html", {**chosen.context(), "board": board, "tab": "dashboard"}
