@@ -277,8 +277,11 @@ def handoff_reasons(period: Period, filters: Filters) -> list[tuple[str, int]]:
     ]
 
 
-def daily_rows(period: Period, filters: Filters) -> list[dict[str, Any]]:
-    _total, daily = kpis.session_totals(period, filters)
+def daily_rows(
+    period: Period, filters: Filters, daily: dict[Any, kpis.Totals] | None = None
+) -> list[dict[str, Any]]:
+    if daily is None:
+        _total, daily = kpis.session_totals(period, filters)
     rows = []
     for day in period.days():
         figures = daily.get(day, kpis.Totals()).quantities()
@@ -304,14 +307,14 @@ def daily_rows(period: Period, filters: Filters) -> list[dict[str, Any]]:
 
 
 def build(period: Period, filters: Filters) -> Dashboard:
-    figures = kpis.quantities(period, filters)
+    figures, daily = kpis.quantities_and_daily(period, filters)
     previous = kpis.quantities(period.previous(), filters)
     return Dashboard(
         period=period,
         filters=filters,
         tiles=[Tile(m, figures.get(m.key), previous.get(m.key)) for m in MEASURES],
         figures=figures,
-        daily=daily_rows(period, filters),
+        daily=daily_rows(period, filters, daily),
         funnel=funnel_rows(figures["funnel"]),
         handoff_reasons=handoff_reasons(period, filters),
     )

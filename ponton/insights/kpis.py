@@ -564,8 +564,15 @@ def quantities(
     period: Period, filters: Filters | None = None, *, source: Source = "auto"
 ) -> dict[str, Any]:
     """Every measured quantity of the period, under the keys of the API."""
+    return quantities_and_daily(period, filters, source=source, daily=False)[0]
+
+
+def quantities_and_daily(
+    period: Period, filters: Filters | None = None, *, source: Source = "auto", daily: bool = True
+) -> tuple[dict[str, Any], dict[date, Totals]]:
+    """The measured quantities, and the session counts per local day for trends."""
     filters = filters or Filters()
-    totals, _daily = session_totals(period, filters, source=source, daily=False)
+    totals, by_day = session_totals(period, filters, source=source, daily=daily)
     return {
         **as_dict(period, filters),
         **totals.quantities(),
@@ -573,4 +580,4 @@ def quantities(
         **conversation_quantities(period, filters),
         "repeat_contact_rate": repeat_contact_rate(period, filters),
         "funnel": totals.funnel(),
-    }
+    }, by_day

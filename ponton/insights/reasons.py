@@ -316,8 +316,10 @@ def classify(conversations: list[Conversation]) -> list[Contact]:
         if contact.article is not None:
             contact.reason = f"article:{contact.article}"
     for theme in themes.group(to_theme):
+        language = theme.key.partition(":")[0].upper()
         for contact in theme.items:
-            contact.reason, contact.label, contact.how = f"theme:{theme.key}", theme.label, "words"
+            contact.reason, contact.how = f"theme:{theme.key}", "words"
+            contact.label = f"{theme.label} ({language})"
     return contacts
 
 
