@@ -12,6 +12,7 @@ selfcare coverage, autonomous resolution and escalation rates, and a level.
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -270,6 +271,33 @@ def _article_of(conversation: Conversation) -> int | None:
     return offered[-1] if offered else None
 
 
+# Per model object: a retrained model starts with an empty memory.
+_recognised_cache: weakref.WeakKeyDictionary[Any, dict[str, int | None]] = (
+    weakref.WeakKeyDictionary()
+)
+CACHE_SIZE = 50_000
+
+
+def _recognised(message: str, lang: str) -> int | None:
+    """The article the assistant's model recognises surely in a message, if any
+    (remembered per model: the same words are asked about again and again)."""
+    model = current_model(lang) if message else None
+    if model is None:
+        return None
+    known = _recognised_cache.setdefault(model, {})
+    if message not in known:
+        if len(known) >= CACHE_SIZE:
+            known.clear()
+        prediction = model.predict(message, k=1)
+        top = prediction.top
+        known[message] = (
+            int(top)
+            if top is not None and top.isdigit() and prediction.confidence >= MODEL_CONFIDENCE
+            else None
+        )
+    return known[message]
+
+
 def classify(conversations: list[Conversation]) -> list[Contact]:
     """Give every conversation its reason key, label and how it was found."""
     ids = [c.pk for c in conversations]
@@ -302,15 +330,9 @@ def classify(conversations: list[Conversation]) -> list[Contact]:
         elif read is not None:
             contact.article, contact.how = read, "read"
         else:
-            model = current_model(conversation.language) if contact.text else None
-            prediction = model.predict(contact.text, k=1) if model else None
-            if (
-                prediction is not None
-                and prediction.top is not None
-                and prediction.top.isdigit()
-                and prediction.confidence >= MODEL_CONFIDENCE
-            ):
-                contact.article, contact.how = int(prediction.top), "model"
+            recognised = _recognised(contact.text, conversation.language)
+            if recognised is not None:
+                contact.article, contact.how = recognised, "model"
             else:
                 to_theme.append((contact, contact.text, conversation.language))
         if contact.article is not None:
