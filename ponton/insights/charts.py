@@ -124,7 +124,7 @@ def bars(
 def pareto(rows: Sequence[tuple[str, int, float]], *, label: str) -> SafeString:
     """Volumes as bars, largest first, and the cumulative share as a line (0 to 100 %)."""
     height = 190
-    plot_w = WIDTH - LEFT - 30
+    plot_w = WIDTH - LEFT - 36
     plot_h = height - TOP - BOTTOM
     top = _nice_max(max((v for _n, v, _c in rows), default=0))
     n = max(1, len(rows))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -258,3 +259,28 @@ def test_an_agent_proposes_an_edit_through_the_form(
     client.force_login(agent)
     listing = client.get("/fr/manage/insights/proposals/").content.decode()
     assert kb.wifi_password_fr.title in listing
+
+
+def test_the_proposals_list_reads_a_fixed_number_of_queries(
+    client: Client,
+    kb: KB,
+    agent: User,
+    other_team_agent: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    propose(kb, other_team_agent)
+    client.force_login(agent)
+    client.get("/fr/manage/insights/proposals/")  # warm the session and the permission caches
+    with django_assert_max_num_queries(8) as one:
+        client.get("/fr/manage/insights/proposals/")
+    for translation in (kb.password_fr, kb.wifi_password_fr):
+        propose_edit(
+            translation,
+            title=translation.title + " !",
+            body=translation.body,
+            questions=[],
+            note="",
+            by=other_team_agent,
+        )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get("/fr/manage/insights/proposals/")
