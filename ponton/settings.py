@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ponton.connectors",
     "ponton.api",
     "ponton.tasks",
+    "ponton.insights",
     "ponton.demo",
 ]
 

@@ -25,6 +25,7 @@ urlpatterns = [
         path("accounts/", include("ponton.accounts.urls")),
         path("agent/supervision/", include("ponton.conversations.supervision_urls")),
         path("agent/", include("ponton.conversations.inbox_urls")),
+        path("manage/insights/", include("ponton.insights.urls")),
         prefix_default_language=True,
     ),
 ]

@@ -8,6 +8,7 @@ from ponton.conversations.api import (
     ConversationMessagesView,
     StatusView,
 )
+from ponton.insights.api import KpisView
 from ponton.knowledge.api import ArticleSearchView, ArticleSuggestView
 
 app_name = "api"
@@ -36,4 +37,5 @@ urlpatterns = [
         StatusView.as_view(),
         name="conversation-status",
     ),
+    path("insights/kpis", KpisView.as_view(), name="insights-kpis"),
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from ponton.demo import history, live, people, service_levels
+from ponton.demo import chats, history, live, people, service_levels
 from ponton.knowledge.portability import import_folder
 
 KB_FOLDER = Path(__file__).resolve().parent / "kb"
@@ -24,8 +24,10 @@ def load_demo(*, seed: int = 7, with_history: bool = True) -> dict[str, int]:
     figures = {"articles": report.created, "customers": len(created["customers"])}
     if with_history:
         figures.update(history.generate(customers=created["customers"], seed=seed))
+        figures.update(chats.generate(customers=created["customers"], seed=seed))
         figures["routed handoffs"] = service_levels.route_history(rng)
         service_levels.advisors_start_their_day()
+        figures.update(chats.after_advisors(seed=seed))
         figures["open conversations"] = live.open_conversations(created["customers"], rng)
     return figures
 

@@ -34,7 +34,9 @@ def record_event(
     return JourneyEvent.objects.create(
         occurred_at=occurred_at,
         kind=str(kind),
-        session_id=_session_for(visitor_id, customer, occurred_at),
+        session_id=_session_for(
+            visitor_id, customer, occurred_at, (data or {}).get("conversation")
+        ),
         visitor_id=visitor_id,
         customer=customer,
         channel=channel,
@@ -56,9 +58,18 @@ def record_request_event(
     )
 
 
-def _session_for(visitor_id: str, customer: Any, at: datetime) -> uuid.UUID:
-    owner = Q(customer=customer) if customer is not None else Q(visitor_id=visitor_id)
-    if customer is None and not visitor_id:
+def _session_for(
+    visitor_id: str, customer: Any, at: datetime, conversation: Any = None
+) -> uuid.UUID:
+    if customer is not None:
+        owner = Q(customer=customer)
+    elif visitor_id:
+        owner = Q(visitor_id=visitor_id)
+    elif isinstance(conversation, int):
+        # A chat opened by a client without our cookie (an app, the API): its own
+        # steps are still one journey, not one session each.
+        owner = Q(customer__isnull=True, visitor_id="", data__conversation=conversation)
+    else:
         return uuid.uuid4()
     previous = (
         JourneyEvent.objects.filter(owner, occurred_at__lte=at, occurred_at__gt=at - SESSION_GAP)

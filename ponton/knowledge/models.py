@@ -199,3 +199,50 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ArticleProposal(models.Model):
+    """An edit an agent suggests to an article; its owner accepts or rejects it.
+
+    Agents see what customers actually ask: their edits keep articles true,
+    while the owner stays answerable for what is published.
+    """
+
+    translation = models.ForeignKey(
+        ArticleTranslation, on_delete=models.CASCADE, related_name="proposals"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown")
+    questions = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True, help_text="Why the change")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The version the proposal was written against, to warn when the article moved on.
+    base_version = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="proposal_status")]
+
+    def __str__(self) -> str:
+        return f"{self.translation} ({self.status})"

@@ -66,6 +66,25 @@ def test_events_without_a_visitor_or_customer_each_get_their_own_session(db: Non
     )
 
 
+def test_the_steps_of_a_chat_without_a_visitor_cookie_share_one_session(db: None) -> None:
+    start = timezone.now() - timedelta(hours=1)
+    first = record_event(EventKind.MESSAGE, data={"conversation": 7}, occurred_at=start)
+    turn = record_event(
+        EventKind.ASSISTANT_TURN,
+        data={"conversation": 7},
+        occurred_at=start + timedelta(minutes=1),
+    )
+    other_chat = record_event(
+        EventKind.MESSAGE, data={"conversation": 8}, occurred_at=start + timedelta(minutes=1)
+    )
+    much_later = record_event(
+        EventKind.MESSAGE, data={"conversation": 7}, occurred_at=start + timedelta(minutes=40)
+    )
+    assert first.session_id == turn.session_id
+    assert other_chat.session_id != first.session_id
+    assert much_later.session_id != first.session_id
+
+
 def test_a_customers_events_share_a_session_across_browsers(db: None, customer) -> None:
     now = timezone.now()
     phone = record_event(
