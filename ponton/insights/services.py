@@ -96,7 +96,7 @@ def access_reply(user: Any, message_id: int) -> Message:
     """An agent's reply the user may turn into an article, or 404 (the same for
     missing, not a reply, and out of the user's scope)."""
     message = Message.objects.filter(pk=message_id).first()
-    if message is None or message.author != Author.AGENT or getattr(message, "internal", False):
+    if message is None or message.author != Author.AGENT or message.internal:
         raise Http404
     access_conversation(user, message.conversation_id)
     return message

@@ -293,3 +293,15 @@ def test_an_agent_going_online_from_the_inbox_is_offered_the_waiting_conversatio
     )
     agent.refresh_from_db()
     assert agent.availability == "online"
+
+
+def test_an_agent_reply_becomes_an_article_draft_from_the_conversation_page(
+    handed_off: Conversation, agent: Any
+) -> None:
+    reply = services.reply_as_agent(handed_off, agent=agent, text="Votre facture est corrigée.")
+    client = _signed_in(agent)
+    page = client.get(f"/fr/agent/c/{handed_off.pk}/").content.decode()
+    action = f"/fr/manage/insights/replies/{reply.pk}/draft"
+    assert f'action="{action}"' in page
+    response = client.post(action)
+    assert response.status_code == 302 and "/manage/articles/" in response["Location"]
