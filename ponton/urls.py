@@ -25,6 +25,8 @@ urlpatterns = [
         path("accounts/", include("ponton.accounts.urls")),
         path("agent/supervision/", include("ponton.conversations.supervision_urls")),
         path("agent/", include("ponton.conversations.inbox_urls")),
+        path("account/", include("ponton.portal.urls")),
+        path("survey/", include("ponton.portal.survey_urls")),
         prefix_default_language=True,
     ),
 ]
