@@ -426,6 +426,16 @@ def test_an_agent_in_scope_downloads_the_file_and_one_of_another_team_cannot(
     assert _download(signed_in(client, other_team_agent), claires_file).status_code == 404
 
 
+def test_the_agents_conversation_page_links_to_the_customers_file(
+    client: Client, agent: User, claires_file: Attachment
+) -> None:
+    conversation = claires_file.message.conversation
+    page = signed_in(client, agent).get(f"/fr/agent/c/{conversation.pk}/").content.decode()
+    link = f'href="/fr/account/files/{claires_file.pk}/"'
+    assert link in page
+    assert _download(client, claires_file).body == PNG
+
+
 def test_a_file_on_an_agents_note_is_never_served_to_the_customer(
     client: Client, customer: User, agent: User, claires_request: Conversation
 ) -> None:

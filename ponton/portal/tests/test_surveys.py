@@ -242,13 +242,18 @@ def test_send_nps_asks_again_after_ninety_days(customer: User) -> None:
     assert surveys.send_nps_surveys() == 0
 
 
-def test_the_nps_task_runs_the_same_round(customer: User) -> None:
-    from ponton.tasks.services import enqueue
+def test_workers_run_the_nps_round_every_day(customer: User) -> None:
+    from ponton.tasks.models import Task
+    from ponton.tasks.services import schedule_periodic
 
     open_request(customer)
-    enqueue("conversations.send_nps")
-    run_due()
-    run_due()
+    schedule_periodic()
+    run_due()  # the round: one survey, its email queued
+    run_due()  # the email
+    [last_round] = Task.objects.filter(name="conversations.send_nps")
+    schedule_periodic()
+    [_, next_round] = Task.objects.filter(name="conversations.send_nps").order_by("id")
+    assert next_round.run_after >= last_round.run_after + timedelta(days=1)
     assert Survey.objects.filter(kind=SurveyKind.NPS, customer=customer).count() == 1
     assert len(mail.outbox) == 1
 

@@ -1,4 +1,4 @@
-"""`ponton send-nps`: the periodic recommendation survey (run it daily, e.g. from cron)."""
+"""`ponton send-nps`: the recommendation survey round now (workers also run it daily)."""
 
 from __future__ import annotations
 
