@@ -27,7 +27,7 @@ from ponton.tasks.services import enqueue, register
 
 THROTTLE_WINDOW_SECONDS = 15 * 60
 LINKS_PER_ADDRESS = 3  # in the window: more are silently not sent
-REQUESTS_PER_IP = 10  # in the window: more are refused
+REQUESTS_PER_IP = 20  # in the window (an office shares one address): more are refused
 
 
 class TooManyRequests(Exception):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -73,7 +74,7 @@ def magic_link(request: HttpRequest) -> HttpResponse:
             signin.request_magic_link(
                 form.cleaned_data["email"],
                 language=request.LANGUAGE_CODE,
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=get_client_ip_address(request) or "",  # as the sign-in lockout sees it
                 next_url=next_url,
             )
         except signin.TooManyRequests:
@@ -161,8 +162,12 @@ def request_detail(request: CustomerRequest, conversation_id: int) -> HttpRespon
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """A file from a conversation, for its customer or the staff who may work on it."""
     attached = access_attachment(request.user, attachment_id)
+    try:
+        content = attached.file.open("rb")
+    except FileNotFoundError:  # the row outlived its file (a restore without the folder)
+        raise Http404 from None
     response = FileResponse(
-        attached.file.open("rb"),
+        content,
         as_attachment=True,
         filename=attached.name,
         content_type=attached.content_type,
