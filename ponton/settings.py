@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ponton.assistant",
     "ponton.conversations",
     "ponton.connectors",
+    "ponton.portal",
     "ponton.api",
     "ponton.tasks",
     "ponton.insights",
@@ -242,6 +243,17 @@ PONTON_DEFAULT_TEAM = envstr("PONTON_DEFAULT_TEAM")
 PONTON_REROUTE_SECONDS = envint("PONTON_REROUTE_SECONDS", 120, minimum=10)
 # A service level is "at risk" when less than this much business time is left.
 PONTON_SLA_AT_RISK_MINUTES = envint("PONTON_SLA_AT_RISK_MINUTES", 30, minimum=1)
+# Customer portal -----------------------------------------------------------------
+# Files attached to conversations: private, served only after an authorisation check.
+PONTON_ATTACHMENTS_DIR = Path(
+    envstr("PONTON_ATTACHMENTS_DIR", str(DATA_DIR / "attachments"))
+).resolve()
+# Each file a customer attaches (PDF, images, plain text), in bytes.
+PONTON_ATTACHMENT_MAX_BYTES = envint("PONTON_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# How long a sign-in link sent by email works (it also dies once used).
+PONTON_MAGIC_LINK_MINUTES = envint("PONTON_MAGIC_LINK_MINUTES", 15, minimum=1)
+# How many callbacks advisors can make in one 30-minute slot.
+PONTON_CALLBACKS_PER_SLOT = envint("PONTON_CALLBACKS_PER_SLOT", 3, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -26,6 +26,8 @@ urlpatterns = [
         path("agent/supervision/", include("ponton.conversations.supervision_urls")),
         path("agent/", include("ponton.conversations.inbox_urls")),
         path("manage/insights/", include("ponton.insights.urls")),
+        path("account/", include("ponton.portal.urls")),
+        path("survey/", include("ponton.portal.survey_urls")),
         prefix_default_language=True,
     ),
 ]

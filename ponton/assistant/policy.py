@@ -24,6 +24,7 @@ from ponton.assistant import phrasing
 from ponton.assistant.knowledge_model import current_model
 from ponton.assistant.signals import configured_policy_topics, triage
 from ponton.conversations import services as conversations
+from ponton.conversations import surveys
 from ponton.conversations.models import Conversation, HandoffReason, Message, State
 from ponton.journeys.models import EventKind
 from ponton.knowledge import text
@@ -36,6 +37,7 @@ RESOLVED = "resolved"
 NOT_RESOLVED = "not_resolved"
 ARTICLE_CHOICE = "article:"
 ACTION_CHOICE = "do:"
+RATE = "rate"  # a link to the satisfaction survey, opened rather than sent back
 
 ANSWER_CONFIDENCE = 0.45  # below this, clarify between the best candidates or admit
 CLARIFY_MIN = 0.12  # a candidate worth offering as a choice
@@ -373,6 +375,12 @@ def _escalate_if_stuck(conversation: Conversation) -> bool:
     return False
 
 
+def _rate_action(conversation: Conversation) -> dict[str, str]:
+    """A selfcare resolution can be rated like a person's, from the chat itself."""
+    survey = surveys.csat_for(conversation)
+    return {"id": RATE, "label": _("Rate this help"), "url": surveys.survey_path(survey)}
+
+
 def _resolved(conversation: Conversation, *, how: str) -> None:
     conversations.mark_resolved(
         conversation, article=conversation.detected_need.get("article"), how=how
@@ -380,14 +388,17 @@ def _resolved(conversation: Conversation, *, how: str) -> None:
     _say(
         conversation,
         [_("Glad that helped! If anything else comes up, I'm here, and so are our advisors.")],
+        actions=[_rate_action(conversation)],
     )
 
 
 def _run_action(conversation: Conversation, name: str) -> None:
     outcome = selfcare_actions.run(name, conversation=conversation)
     action, _sep, argument = name.partition(":")  # "book_appointment:<slot>"
-    _say(conversation, [outcome.message], actions=outcome.choices)
-    if outcome.ok and outcome.completes_need:
+    completed = outcome.ok and outcome.completes_need
+    choices = [*outcome.choices, _rate_action(conversation)] if completed else outcome.choices
+    _say(conversation, [outcome.message], actions=choices)
+    if completed:
         conversations.mark_resolved(
             conversation, article=conversation.detected_need.get("article"), how=f"action:{action}"
         )

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils.deconstruct import deconstructible
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -160,9 +162,28 @@ class Message(models.Model):
         return f"{self.author}: {self.text[:60]}"
 
 
-# Files customers and agents attach live outside the web root and are only served
-# by a view that checks who asks.
-attachment_storage = FileSystemStorage(location=Path(settings.DATA_DIR) / "attachments")
+@deconstructible(path="ponton.conversations.models.AttachmentStorage")
+class AttachmentStorage(FileSystemStorage):
+    """Files customers and agents attach live outside the web root (never under
+    MEDIA_ROOT or STATIC_ROOT) and are only served by a view that checks who asks.
+
+    The folder is read from settings when first used, so migrations do not
+    record one machine's path.
+    """
+
+    @cached_property
+    def base_location(self) -> str:
+        configured = self._location  # type: ignore[attr-defined]
+        return str(self._value_or_setting(configured, settings.PONTON_ATTACHMENTS_DIR))
+
+    def _clear_cached_properties(self, setting: Any, **kwargs: Any) -> None:
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "PONTON_ATTACHMENTS_DIR":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+
+attachment_storage = AttachmentStorage()
 
 
 class Attachment(models.Model):

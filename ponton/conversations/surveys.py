@@ -4,6 +4,7 @@ link; every answer goes to the journey log, where the KPIs read it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -11,30 +12,40 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from ponton.accounts.models import Role, User
 from ponton.conversations.models import Conversation, Survey, SurveyKind
 from ponton.journeys.models import EventKind
 from ponton.journeys.services import record_event
+from ponton.tasks.services import enqueue
 
 SALT = "ponton.survey"
 LINK_MAX_AGE = 60 * 60 * 24 * 30  # a month to answer
 SCALES = {SurveyKind.CSAT: (1, 5), SurveyKind.NPS: (0, 10)}
 EFFORT_SCALE = (1, 7)  # 7: very easy
+# NPS: asked of customers who were in touch lately, at most once in this period.
+NPS_PERIOD = timedelta(days=90)
+NPS_BATCH = 500
 
 
 def survey_token(survey: Survey) -> str:
     return signing.dumps(survey.pk, salt=SALT, compress=True)
 
 
-def survey_url(survey: Survey) -> str:
+def survey_path(survey: Survey) -> str:
+    """The signed link without the site, for pages and the chat widget on our own origin."""
     with override(survey.language):
-        path = reverse("surveys:answer", kwargs={"token": survey_token(survey)})
-    return settings.SITE_URL.rstrip("/") + path
+        return reverse("surveys:answer", kwargs={"token": survey_token(survey)})
+
+
+def survey_url(survey: Survey) -> str:
+    return settings.SITE_URL.rstrip("/") + survey_path(survey)
 
 
 def access_survey(token: str) -> Survey:
@@ -135,3 +146,52 @@ def answer_survey(
             data=data,
         )
     return locked
+
+
+# Periodic NPS --------------------------------------------------------------------------
+
+
+def nps_due(now: datetime) -> QuerySet[User]:
+    """Customers with a conversation in the last 90 days and no NPS survey in them."""
+    since = now - NPS_PERIOD
+    return (
+        User.objects.filter(role=Role.CUSTOMER, is_active=True)
+        .exclude(email="")
+        .filter(Exists(Conversation.objects.filter(customer=OuterRef("pk"), created_at__gte=since)))
+        .exclude(
+            Exists(
+                Survey.objects.filter(
+                    customer=OuterRef("pk"), kind=SurveyKind.NPS, created_at__gte=since
+                )
+            )
+        )
+    )
+
+
+def send_nps_surveys(*, now: datetime | None = None) -> int:
+    """Ask each customer due one the NPS question by email; returns how many were asked.
+
+    Idempotent: running it again the same day (or twice at once) asks nobody
+    twice. Each batch holds a lock on its customers while it checks and writes.
+    """
+    now = now or timezone.now()
+    asked = 0
+    while True:
+        with transaction.atomic():
+            ids = list(nps_due(now).order_by("pk").values_list("pk", flat=True)[:NPS_BATCH])
+            if not ids:
+                return asked
+            list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+            for customer in nps_due(now).filter(pk__in=ids):
+                survey = Survey.objects.create(
+                    kind=SurveyKind.NPS,
+                    customer=customer,
+                    email=customer.email,
+                    language=customer.language,
+                )
+                enqueue(
+                    "conversations.email_survey",
+                    survey_id=survey.pk,
+                    dedupe_key=f"survey-email:{survey.pk}",
+                )
+                asked += 1

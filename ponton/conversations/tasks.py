@@ -13,7 +13,7 @@ from django.utils.translation import override
 
 from ponton.accounts.models import Role, User
 from ponton.conversations import routing, sla, surveys
-from ponton.conversations.models import Conversation, Message
+from ponton.conversations.models import Conversation, Message, Survey
 from ponton.tasks.services import register
 
 
@@ -50,6 +50,20 @@ def send_survey(conversation_id: int) -> None:
     if conversation is None:
         return
     surveys.email_survey(surveys.csat_for(conversation))
+
+
+@register("conversations.email_survey")
+def email_survey(survey_id: int) -> None:
+    survey = Survey.objects.filter(pk=survey_id).first()
+    if survey is not None:
+        surveys.email_survey(survey)
+
+
+@register("conversations.send_nps", every=timedelta(days=1))
+def send_nps() -> None:
+    """The NPS round: customers in touch lately who were not asked in 90 days (idempotent;
+    also `ponton send-nps`)."""
+    surveys.send_nps_surveys()
 
 
 # Routing and service levels ------------------------------------------------------------

@@ -77,9 +77,7 @@ MEASURES = [
         gettext_lazy("Autonomous resolution"),
         percent,
         True,
-        gettext_lazy(
-            "Selfcare attempts confirmed solved (\u201cyes, solved\u201d, an action done)."
-        ),
+        gettext_lazy("Selfcare attempts confirmed solved (“yes, solved”, an action done)."),
         True,
     ),
     Measure(

@@ -24,6 +24,7 @@ class EventKind(models.TextChoices):
     SURVEY_ANSWER = "survey_answer"
     CALLBACK_REQUEST = "callback_request"
     SLA_BREACH = "sla_breach"
+    PREFERENCES_CHANGE = "preferences_change"
 
 
 class JourneyEvent(models.Model):

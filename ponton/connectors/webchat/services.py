@@ -110,7 +110,8 @@ def _offered(conversation: Conversation, action: str) -> dict[str, str] | None:
         conversation.messages.exclude(actions=[]).order_by("-id").values_list("actions", flat=True)
     ):
         for offered in actions:
-            if offered.get("id") == action:
+            # A link (the survey) is opened by the customer, never sent back as a choice.
+            if offered.get("id") == action and "url" not in offered:
                 return offered
     return None
 

@@ -239,7 +239,8 @@ def test_no_agent_is_given_more_conversations_than_their_capacity(
     assert sorted(str(a) for a in assignees) == ["None", "camille", "camille", "karim"]
     waiting = Conversation.objects.get(assignee__isnull=True)
     assert waiting.team == front() and waiting.state == State.WAITING_HUMAN
-    assert "queue" in waiting.context["routing"]["why"]
+    # Routing explains itself in the site's language (French by default).
+    assert "file de l'équipe" in waiting.context["routing"]["why"]
 
 
 def test_away_and_offline_agents_are_not_offered_conversations(

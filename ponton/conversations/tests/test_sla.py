@@ -148,7 +148,7 @@ def test_a_late_first_answer_is_marked_escalated_and_told_to_supervisors(
     late.refresh_from_db()
     assert late.sla_breached_at == now and late.priority == 1
     note = late.messages.get(author=Author.SYSTEM, internal=True)
-    assert "first answer" in note.text
+    assert "première réponse" in note.text  # written in the site's language
     assert JourneyEvent.objects.get(kind=EventKind.SLA_BREACH).data["missed"] == "first_response"
     on_time.refresh_from_db()
     assert on_time.sla_breached_at is None

@@ -74,6 +74,12 @@
     if (m.actions && m.actions.length) {
       var choices = el("div", "pw-choices");
       m.actions.forEach(function (a) {
+        if (a.url) {  // a page to open (the satisfaction survey), not a choice sent back
+          var link = el("a", "pw-choice pw-choice-link", a.label);
+          link.href = base + a.url; link.target = "_blank"; link.rel = "noopener";
+          choices.appendChild(link);
+          return;
+        }
         var b = el("button", "pw-choice" + (a.id === "human" ? " pw-choice-human" : ""), a.label);
         b.type = "button";
         if (a.id === "human") b.setAttribute("data-human-exit", "");
@@ -95,7 +101,7 @@
     save();
     status.textContent = state.state === "waiting_human" ? T.waiting : state.state === "with_human" ? T.withHuman : state.state === "closed" ? T.closed : "";
     // Once a person owns the conversation the assistant's old choices are history.
-    if (state.state !== "assistant") log.querySelectorAll(".pw-choice:not(.pw-choice-human)").forEach(function (b) { b.disabled = true; });
+    if (state.state !== "assistant") log.querySelectorAll("button.pw-choice:not(.pw-choice-human)").forEach(function (b) { b.disabled = true; });
     log.scrollTop = log.scrollHeight;
     schedulePoll();
   }

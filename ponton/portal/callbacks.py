@@ -1,0 +1,259 @@
+"""A customer books a call back from an advisor, in a half-hour slot within
+business hours, instead of waiting on the line.
+
+The booking opens a phone conversation in the human queue (with the context
+packet, like any handoff), so the advisor who calls already knows the
+customer's journey.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count
+from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from ponton.accounts.models import User
+from ponton.conversations import calendars
+from ponton.conversations import services as conversations
+from ponton.conversations.models import (
+    Author,
+    Callback,
+    CallbackStatus,
+    ConversationChannel,
+    HandoffReason,
+    State,
+    Status,
+)
+from ponton.journeys.models import EventKind
+from ponton.journeys.services import record_event
+
+SLOT = timedelta(minutes=30)
+BUSINESS_DAYS_AHEAD = 5
+# Advisors need a little time to see a booking before its slot starts.
+LEAD_TIME = timedelta(minutes=30)
+_PHONE = re.compile(r"^\+?[\d\s().-]+$")
+_LOCK_NAMESPACE = 0x43414C4C  # "CALL": PostgreSQL advisory locks for one slot
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime
+    free: int
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + SLOT
+
+    @property
+    def value(self) -> str:
+        """How a form names the slot."""
+        return self.starts_at.isoformat()
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _openings(schedule: calendars.Schedule, day: date) -> list[tuple[datetime, datetime]]:
+    """When advisors work that day, in local time, on the default business
+    calendar (holidays included)."""
+    if day in schedule.holidays:
+        return []
+    zone = schedule.zone
+    return [
+        (
+            datetime.combine(day, opens, tzinfo=zone),
+            datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+            if closes is None
+            else datetime.combine(day, closes, tzinfo=zone),
+        )
+        for opens, closes in schedule.week.get(day.weekday(), [])
+    ]
+
+
+def _taken(starts: list[datetime]) -> dict[datetime, int]:
+    if not starts:
+        return {}
+    rows = (
+        Callback.objects.filter(
+            status=CallbackStatus.REQUESTED, starts_at__gte=starts[0], starts_at__lte=starts[-1]
+        )
+        .values("starts_at")
+        .annotate(n=Count("id"))
+    )
+    return {row["starts_at"]: row["n"] for row in rows}
+
+
+def callback_slots(*, now: datetime | None = None) -> list[Slot]:
+    """Half-hour slots with room left over the next five business days, starting
+    at least LEAD_TIME from now."""
+    now = now or timezone.now()
+    schedule = calendars.default_schedule()
+    earliest = now + LEAD_TIME
+    starts: list[datetime] = []
+    day, days = timezone.localtime(now, schedule.zone).date(), 0
+    for _day in range(31):  # five business days fit in a month, even around holidays
+        if days == BUSINESS_DAYS_AHEAD:
+            break
+        openings = _openings(schedule, day)
+        days += bool(openings)
+        for start, close in openings:
+            while start + SLOT <= close:
+                if start >= earliest:
+                    starts.append(start)
+                start += SLOT
+        day += timedelta(days=1)
+    starts.sort()
+    capacity = settings.PONTON_CALLBACKS_PER_SLOT
+    taken = _taken(starts)
+    slots = [Slot(start, capacity - taken.get(start, 0)) for start in starts]
+    return [slot for slot in slots if slot.free > 0]
+
+
+def describe(starts_at: datetime) -> str:
+    """'Tuesday 12 March, 10:00-10:30' in the active language and the local time."""
+    local = timezone.localtime(starts_at, _zone())
+    day = formats.date_format(local, "l j F, H:i")
+    return f"{day}\u2013{formats.time_format(local + SLOT, 'H:i')}"
+
+
+def _clean_phone(phone: str) -> str:
+    phone = " ".join(phone.split())
+    digits = sum(c.isdigit() for c in phone)
+    if not _PHONE.match(phone) or not 6 <= digits <= 15:
+        raise ValidationError(
+            {"phone": _("Enter a phone number we can call, for example +33 6 12 34 56 78.")}
+        )
+    return phone
+
+
+def _lock_slot(starts_at: datetime) -> None:
+    """Serialise bookings of one slot so it is never overbooked (SQLite already
+    serialises writers; PostgreSQL takes an advisory lock until commit)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [_LOCK_NAMESPACE, int(starts_at.timestamp()) // 60],
+            )
+
+
+@transaction.atomic
+def request_callback(
+    customer: User,
+    *,
+    starts_at: datetime,
+    phone: str,
+    note: str = "",
+    language: str = "fr",
+    visitor_id: str = "",
+    now: datetime | None = None,
+) -> Callback:
+    """Book a call back in an offered slot; holds the slot's lock while it counts."""
+    phone = _clean_phone(phone)
+    _lock_slot(starts_at)
+    if starts_at not in {slot.starts_at for slot in callback_slots(now=now)}:
+        raise ValidationError(
+            {
+                "slot": _(
+                    "This slot is not available (outside business hours, past or full). "
+                    "Choose another one."
+                )
+            }
+        )
+    conversation = conversations.start_conversation(
+        channel=ConversationChannel.PHONE,
+        language=language,
+        customer=customer,
+        visitor_id=visitor_id,
+        state=State.WAITING_HUMAN,
+    )
+    with override(conversation.language):
+        when = describe(starts_at)
+        text = _("Please call me back on %(phone)s, %(when)s.") % {"phone": phone, "when": when}
+        if note.strip():
+            text += "\n" + note.strip()
+        conversations.add_customer_message(
+            conversation, text=text[: conversations.MAX_MESSAGE_LENGTH]
+        )
+    callback = Callback.objects.create(
+        customer=customer,
+        conversation=conversation,
+        phone=phone,
+        starts_at=starts_at,
+        note=note.strip()[:2000],
+    )
+    conversation.person_requests = 1
+    conversations.hand_off(conversation, reason=HandoffReason.CUSTOMER_REQUEST, by="customer")
+    record_event(
+        EventKind.CALLBACK_REQUEST,
+        customer=customer,
+        visitor_id=visitor_id,
+        language=conversation.language,
+        data={
+            "conversation": conversation.pk,
+            "callback": callback.pk,
+            "starts_at": starts_at.isoformat(),
+            "channel": ConversationChannel.PHONE,
+        },
+    )
+    return callback
+
+
+def upcoming_callbacks(customer: User, *, now: datetime | None = None) -> list[Callback]:
+    return list(
+        Callback.objects.filter(
+            customer=customer,
+            status=CallbackStatus.REQUESTED,
+            starts_at__gte=(now or timezone.now()) - SLOT,
+        ).order_by("starts_at")
+    )
+
+
+def access_customer_callback(user: Any, callback_id: int) -> Callback:
+    """The customer's own callback, or 404 (the same for another customer's)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    callback = Callback.objects.filter(pk=callback_id, customer=user).first()
+    if callback is None:
+        raise Http404
+    return callback
+
+
+def can_cancel(callback: Callback, *, now: datetime | None = None) -> bool:
+    return callback.status == CallbackStatus.REQUESTED and callback.starts_at > (
+        now or timezone.now()
+    )
+
+
+@transaction.atomic
+def cancel_callback(callback: Callback, *, by: User, now: datetime | None = None) -> Callback:
+    """The customer no longer needs the call: free the slot and close its request."""
+    locked = Callback.objects.select_for_update().get(pk=callback.pk)
+    if not can_cancel(locked, now=now):
+        raise ValidationError(_("This callback can no longer be cancelled."))
+    locked.status = CallbackStatus.CANCELLED
+    locked.save(update_fields=["status"])
+    conversation = locked.conversation
+    if conversation is not None:
+        with override(conversation.language):
+            conversations.add_assistant_message(
+                conversation,
+                text=_("Callback of %(when)s cancelled by the customer.")
+                % {"when": describe(locked.starts_at)},
+                author=Author.SYSTEM,
+            )
+        if conversation.status != Status.CLOSED:
+            conversations.set_status(conversation, status=Status.CLOSED, by=by)
+    return locked

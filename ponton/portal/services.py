@@ -1,0 +1,310 @@
+"""The customer space: my requests and their history, replies with files,
+preferences, surveys to answer and a copy of my data.
+
+Every object a customer opens is fetched through an `access_customer_*`
+helper, which answers the same 404 for "does not exist" and "not yours".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ponton.accounts.models import Channel, CustomerProfile, Language, User
+from ponton.conversations import attachments
+from ponton.conversations import services as conversations
+from ponton.conversations.models import (
+    Attachment,
+    Author,
+    Conversation,
+    HandoffReason,
+    Message,
+    State,
+    Status,
+    Survey,
+)
+from ponton.conversations.surveys import LINK_MAX_AGE
+from ponton.journeys.models import EventKind
+from ponton.journeys.services import record_event
+
+# My requests ----------------------------------------------------------------------------
+
+# Where a request stands, in the customer's words (state and ticket status together).
+PROGRESS_LABELS = {
+    "assistant": gettext_lazy("With the assistant"),
+    "waiting": gettext_lazy("Waiting for an advisor"),
+    "in_progress": gettext_lazy("An advisor is on it"),
+    "your_turn": gettext_lazy("Waiting for your answer"),
+    "resolved": gettext_lazy("Resolved"),
+    "solved": gettext_lazy("Solved"),
+    "closed": gettext_lazy("Closed"),
+}
+
+
+def progress(conversation: Conversation) -> str:
+    """A key of PROGRESS_LABELS."""
+    if conversation.status == Status.SOLVED:
+        return "solved"
+    if conversation.status == Status.CLOSED:
+        return "closed"
+    if conversation.state == State.CLOSED:
+        return "resolved"  # selfcare solved it
+    if conversation.state == State.WAITING_HUMAN:
+        return "waiting"
+    if conversation.state == State.WITH_HUMAN:
+        return "your_turn" if conversation.status == Status.PENDING else "in_progress"
+    return "assistant"
+
+
+def my_requests(customer: User) -> QuerySet[Conversation]:
+    """The customer's conversations (not those merged into another), latest activity
+    first, each with `subject` (their first words) and `last_message_at`."""
+    first_words = (
+        Message.objects.filter(conversation=OuterRef("pk"), author=Author.CUSTOMER, internal=False)
+        .order_by("id")
+        .values("text")[:1]
+    )
+    return (
+        Conversation.objects.filter(customer=customer, merged_into__isnull=True)
+        .annotate(
+            subject=Subquery(first_words),
+            last_message_at=Max("messages__created_at", filter=Q(messages__internal=False)),
+        )
+        .order_by("-last_message_at", "-pk")
+    )
+
+
+def access_customer_conversation(user: Any, conversation_id: int) -> Conversation:
+    """The customer's own conversation, or 404: the same for a missing one and
+    another customer's."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    conversation = Conversation.objects.filter(pk=conversation_id, customer=user).first()
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def history(conversation: Conversation) -> QuerySet[Message]:
+    """What the customer may read: every message but the agents' internal notes,
+    with their files."""
+    return (
+        conversations.messages_after(conversation, None)
+        .select_related("author_user")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+
+
+@dataclass
+class Reply:
+    text: str
+    files: list[Any]
+    client_msg_id: str = ""
+
+
+def reply_to_request(conversation: Conversation, *, customer: User, reply: Reply) -> Message:
+    """The customer writes in their space, with files. A request that was closed
+    or still with the assistant goes to a person: the one who handled it if
+    someone did, the queue (with the context packet) otherwise."""
+    if conversation.customer_id != customer.pk:
+        raise Http404
+    uploads = attachments.check_uploads(reply.files)
+    text = reply.text.strip()
+    if not text and uploads:
+        text = _("Files attached: %(names)s") % {"names": ", ".join(u.name for u in uploads)}
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+            closed_ticket = locked.state == State.CLOSED and locked.status in (
+                Status.SOLVED,
+                Status.CLOSED,
+            )
+            if closed_ticket and (locked.assignee_id or locked.first_response_at):
+                # Back to the advisor who handled it, like any reopened ticket.
+                conversations.set_status(locked, status=Status.OPEN, by=customer)
+            message, created = conversations.add_customer_message(
+                locked, text=text, client_msg_id=reply.client_msg_id
+            )
+            if not created:
+                return message  # the same form sent twice
+            stored = attachments.store(message, uploads)
+            if locked.state in (State.ASSISTANT, State.CLOSED):
+                locked.person_requests += 1  # saved by the handoff
+                conversations.hand_off(locked, reason=HandoffReason.CUSTOMER_REQUEST, by="customer")
+    except BaseException:
+        for attachment in stored:  # the files of a message that was not saved
+            attachment.file.delete(save=False)
+        raise
+    return message
+
+
+# Preferences ----------------------------------------------------------------------------
+
+
+@dataclass
+class Preferences:
+    language: str
+    preferred_channel: str
+    prefers_person: bool
+    accessibility_needs: str = ""
+    phone: str = ""
+
+
+def preferences_of(customer: User) -> Preferences:
+    profile = CustomerProfile.objects.filter(user=customer).first() or CustomerProfile()
+    return Preferences(
+        language=customer.language,
+        preferred_channel=profile.preferred_channel,
+        prefers_person=profile.prefers_person,
+        accessibility_needs=profile.accessibility_needs,
+        phone=profile.phone,
+    )
+
+
+@transaction.atomic
+def update_preferences(
+    customer: User, preferences: Preferences, *, visitor_id: str = ""
+) -> Preferences:
+    """Save what the customer chose; routing and the assistant read it from the
+    profile. The journey notes which preferences changed, never their values
+    (accessibility needs can be health information)."""
+    errors = {}
+    if preferences.language not in Language.values:
+        errors["language"] = _("Choose French or English.")
+    if preferences.preferred_channel not in Channel.values:
+        errors["preferred_channel"] = _("Choose one of the channels offered.")
+    if errors:
+        raise ValidationError(errors)
+    before = preferences_of(customer)
+    profile, _created = CustomerProfile.objects.select_for_update().get_or_create(user=customer)
+    profile.preferred_channel = preferences.preferred_channel
+    profile.prefers_person = preferences.prefers_person
+    profile.accessibility_needs = preferences.accessibility_needs.strip()[:2000]
+    profile.phone = preferences.phone.strip()[:32]
+    profile.save(
+        update_fields=["preferred_channel", "prefers_person", "accessibility_needs", "phone"]
+    )
+    if customer.language != preferences.language:
+        customer.language = preferences.language
+        customer.save(update_fields=["language"])
+    after = preferences_of(customer)
+    changed = [name for name in vars(after) if getattr(after, name) != getattr(before, name)]
+    if changed:
+        record_event(
+            EventKind.PREFERENCES_CHANGE,
+            customer=customer,
+            visitor_id=visitor_id,
+            language=customer.language,
+            data={"fields": changed},
+        )
+    return after
+
+
+# Surveys ----------------------------------------------------------------------------------
+
+
+def open_surveys(customer: User, *, now: datetime | None = None) -> QuerySet[Survey]:
+    """Surveys the customer can still answer (their link has not expired)."""
+    since = (now or timezone.now()) - timedelta(seconds=LINK_MAX_AGE)
+    return Survey.objects.filter(
+        customer=customer, answered_at__isnull=True, created_at__gte=since
+    ).order_by("-created_at")
+
+
+def access_customer_survey(user: Any, survey_id: int) -> Survey:
+    """The customer's own survey, or 404 (the same for another customer's)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    survey = Survey.objects.filter(pk=survey_id, customer=user).first()
+    if survey is None:
+        raise Http404
+    return survey
+
+
+# Data export ------------------------------------------------------------------------------
+
+
+def _at(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_data(customer: User) -> dict[str, Any]:
+    """Everything the customer told us and we told them, as plain JSON (never the
+    agents' internal notes)."""
+    profile = CustomerProfile.objects.filter(user=customer).first()
+    visible = Message.objects.filter(internal=False).order_by("id")
+    requests = (
+        Conversation.objects.filter(customer=customer)
+        .order_by("pk")
+        .prefetch_related(
+            Prefetch("messages", queryset=visible.prefetch_related("attachments")),
+        )
+    )
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "customer": {
+            "username": customer.username,
+            "name": customer.get_full_name(),
+            "email": customer.email,
+            "language": customer.language,
+            "customer_number": profile.customer_number if profile else "",
+            "phone": profile.phone if profile else "",
+            "preferences": {
+                "preferred_channel": profile.preferred_channel if profile else "",
+                "prefers_person": profile.prefers_person if profile else False,
+                "accessibility_needs": profile.accessibility_needs if profile else "",
+            },
+        },
+        "requests": [
+            {
+                "id": conversation.pk,
+                "channel": conversation.channel,
+                "status": progress(conversation),
+                "created_at": _at(conversation.created_at),
+                "merged_into": conversation.merged_into_id,
+                "messages": [
+                    {
+                        "author": message.author,
+                        "text": message.text,
+                        "created_at": _at(message.created_at),
+                        "attachments": [
+                            {"name": a.name, "content_type": a.content_type, "size": a.size}
+                            for a in message.attachments.all()
+                        ],
+                    }
+                    for message in conversation.messages.all()
+                ],
+            }
+            for conversation in requests
+        ],
+        "callbacks": [
+            {
+                "starts_at": _at(callback.starts_at),
+                "phone": callback.phone,
+                "status": callback.status,
+                "request": callback.conversation_id,
+            }
+            for callback in customer.callbacks.order_by("starts_at")
+        ],
+        "surveys": [
+            {
+                "kind": survey.kind,
+                "request": survey.conversation_id,
+                "score": survey.score,
+                "effort": survey.effort,
+                "comment": survey.comment,
+                "answered_at": _at(survey.answered_at),
+            }
+            for survey in Survey.objects.filter(customer=customer).order_by("pk")
+        ],
+    }
