@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ponton.accounts.models import Availability, Role, User
-from ponton.conversations import realtime, routing, sla
+from ponton.conversations import realtime, routing, sla, surveys
 from ponton.conversations.hours import availability
 from ponton.conversations.models import (
     Author,
@@ -637,6 +637,7 @@ def set_status(conversation: Conversation, *, status: str, by: Any) -> Conversat
         locked, EventKind.STATUS_CHANGE, status=status, by=getattr(by, "pk", None)
     )
     if status == Status.SOLVED:
+        _offer_rating(locked)
         transaction.on_commit(
             lambda: enqueue(
                 "conversations.send_survey",
@@ -648,6 +649,28 @@ def set_status(conversation: Conversation, *, status: str, by: Any) -> Conversat
     _copy_state(locked, conversation)
     conversation.resolved_at = locked.resolved_at
     return conversation
+
+
+def _offer_rating(conversation: Conversation) -> None:
+    """Tell the customer, where they talk with us, that it is solved, with the way to rate it
+    (the same survey as the email's link)."""
+    survey = surveys.csat_for(conversation)
+    with override(conversation.language):
+        add_assistant_message(
+            conversation,
+            text=_(
+                "Your advisor marked this request as solved. If it is not, just write here: "
+                "it reopens. How did it go?"
+            ),
+            actions=[
+                {
+                    "id": "rate",
+                    "label": _("Rate this conversation"),
+                    "url": surveys.survey_path(survey),
+                }
+            ],
+            author=Author.SYSTEM,
+        )
 
 
 @transaction.atomic

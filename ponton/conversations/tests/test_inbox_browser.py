@@ -11,6 +11,7 @@ import pytest
 
 from ponton.conftest import DESKTOP, KB, PASSWORD, PHONE
 from ponton.conversations.models import Conversation, State
+from ponton.journeys.models import JourneyEvent
 
 pytestmark = pytest.mark.browser
 
@@ -74,5 +75,24 @@ def test_an_agent_sees_a_handoff_arrive_live_reads_the_packet_and_answers_the_wi
     expect(agent_page.locator(".msg-customer").last).to_contain_text("Merci beaucoup")
     conversation.refresh_from_db()
     assert conversation.state == State.WITH_HUMAN
+
+    # The agent marks it solved; the customer rates it from the chat.
+    agent_page.select_option("select[name=status]", "solved")
+    agent_page.get_by_role("button", name="Appliquer").click()
+    rate = panel.get_by_role("link", name="Noter cette conversation")
+    expect(rate).to_be_visible(timeout=15_000)
+    with customer_page.context.expect_page() as opened:
+        rate.click()
+    survey = opened.value
+    survey.wait_for_load_state()
+    survey.locator("fieldset").nth(0).locator("label").filter(has_text="5").click()
+    survey.locator("fieldset").nth(1).locator("label").filter(has_text="6").click()
+    survey.get_by_role("button", name="Envoyer ma réponse").click()
+    expect(survey.locator("h1")).to_have_text("Merci !")
+    answers = JourneyEvent.objects.filter(kind="survey_answer", data__conversation=conversation.pk)
+    assert {(e.data["survey"], e.data["score"], e.data["resolved_by"]) for e in answers} == {
+        ("csat", 5, "person"),
+        ("ces", 6, "person"),
+    }
     agent_page.context.close()
     customer_page.context.close()
