@@ -8,6 +8,7 @@ same code as a missing one (4404).
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -46,6 +47,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     """An agent's live inbox: every change in their scope; a ping keeps them present."""
 
     groups_joined: list[str]
+    recent: deque[str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recent = deque(maxlen=128)
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -68,6 +74,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def conversation_changed(self, event: dict[str, Any]) -> None:
+        # An agent in a conversation's team who is also its assignee hears the change
+        # through both groups: say it once.
+        if event["id"] in self.recent:
+            return
+        self.recent.append(event["id"])
         await self.send_json(
             {
                 "type": "changed",

@@ -9,6 +9,7 @@ the customer's referent advisor.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -78,6 +79,8 @@ def announce(
     their pages drop it."""
     event = {
         "type": "conversation.changed",
+        # One id per change: a socket in several of the groups forwards it once.
+        "id": uuid.uuid4().hex,
         "conversation": conversation.pk,
         "what": what,
         "state": conversation.state,

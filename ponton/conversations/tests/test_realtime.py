@@ -295,3 +295,28 @@ def test_a_customers_chat_socket_hears_the_agents_reply_without_its_text(
     pushes = run(scenario)
     assert pushes[-1] == {"type": "changed", "state": State.WITH_HUMAN}
     assert all(reply not in str(push) for push in pushes)
+
+
+def test_an_agent_who_is_in_the_team_and_the_assignee_hears_each_change_once(
+    agent: User, supervisor: User, handed_off: dict[str, Any]
+) -> None:
+    conversation = Conversation.objects.get(pk=handed_off["id"])
+    services.assign(conversation, to=agent, team=Team.objects.get(slug="front"), by=supervisor)
+    token = create_api_token(agent)
+
+    async def scenario() -> list[dict[str, Any]]:
+        inbox = socket("/ws/inbox/", token=token)
+        connected, _ = await inbox.connect()
+        assert connected
+        try:
+            await sync_to_async(customer_says)(handed_off, "Toujours rien")
+            # The note's push is sent after every copy of the message's: a second copy
+            # of the message would be heard before it.
+            await sync_to_async(services.reply_as_agent)(
+                conversation, agent=agent, text="À rappeler", internal=True
+            )
+            return await pushes_until(inbox, lambda p: p.get("what") == "note")
+        finally:
+            await inbox.disconnect()
+
+    assert [push["what"] for push in run(scenario)] == ["message", "note"]
