@@ -486,6 +486,7 @@ def access_conversation(user: Any, conversation_id: int) -> Conversation:
 
 
 def _in_scope(user: Any, conversation: Conversation) -> bool:
+    """`_scope` for one conversation in memory: the two must say the same thing."""
     if user.is_supervisor or conversation.team_id is None:
         return True
     if conversation.assignee_id == user.pk:
