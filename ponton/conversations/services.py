@@ -22,7 +22,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from ponton.accounts.models import Availability, Role, User
+from ponton.accounts.models import Availability, CustomerProfile, Role, User
 from ponton.conversations import realtime, routing, sla, surveys
 from ponton.conversations.hours import availability
 from ponton.conversations.models import (
@@ -475,12 +475,11 @@ def access_conversation(user: Any, conversation_id: int) -> Conversation:
     checked on the one row read by key: the cheapest read after each push)."""
     if _scope(user) is None:
         raise Http404
-    conversation = (
-        Conversation.objects.select_related("customer__profile", "team", "assignee")
-        .filter(pk=conversation_id)
-        .first()
-    )
-    if conversation is None or not _in_scope(user, conversation):
+    try:
+        conversation = Conversation.objects.get(pk=conversation_id)
+    except Conversation.DoesNotExist:
+        raise Http404 from None
+    if not _in_scope(user, conversation):
         raise Http404
     return conversation
 
@@ -491,10 +490,13 @@ def _in_scope(user: Any, conversation: Conversation) -> bool:
         return True
     if conversation.assignee_id == user.pk:
         return True
-    profile = getattr(conversation.customer, "profile", None)
-    if profile is not None and profile.referent_advisor_id == user.pk:
+    if user.teams.filter(pk=conversation.team_id).exists():
         return True
-    return user.teams.filter(pk=conversation.team_id).exists()
+    customer_id = conversation.customer_id
+    return (
+        customer_id is not None
+        and CustomerProfile.objects.filter(user_id=customer_id, referent_advisor=user).exists()
+    )
 
 
 def _locked(conversation: Conversation) -> Conversation:

@@ -26,16 +26,13 @@ from ponton.conversations.services import customer_or_none
 def access_chat(conversation_id: int, token: str) -> Conversation:
     """The conversation if the token is its own; the same 404 for a wrong token and a missing one."""
     # The context packet is for agents; the customer's requests never need it.
-    conversation = (
-        Conversation.objects.filter(pk=conversation_id, channel=ConversationChannel.CHAT)
-        .defer("context")
-        .first()
-    )
-    if (
-        conversation is None
-        or not token
-        or not hmac.compare_digest(conversation.token.encode(), token.encode())
-    ):
+    try:
+        conversation = Conversation.objects.defer("context").get(
+            pk=conversation_id, channel=ConversationChannel.CHAT
+        )
+    except Conversation.DoesNotExist:
+        raise Http404 from None
+    if not token or not hmac.compare_digest(conversation.token.encode(), token.encode()):
         raise Http404
     return conversation
 
