@@ -530,9 +530,10 @@ def reply_as_agent(
         if locked.first_response_at is None:
             locked.first_response_at = now
             changed.append("first_response_at")
-        if locked.status != Status.OPEN and locked.status != Status.PENDING:
-            locked.status = Status.OPEN
-            changed.append("status")
+        if locked.status in (Status.SOLVED, Status.CLOSED):
+            # Writing again on a finished request reopens it: it is not resolved any more.
+            locked.status, locked.resolved_at = Status.OPEN, None
+            changed += ["status", "resolved_at"]
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
     message = Message.objects.create(
@@ -549,7 +550,15 @@ def reply_as_agent(
 
 
 def _copy_state(source: Conversation, target: Conversation) -> None:
-    for field in ("state", "status", "assignee_id", "assigned_at", "team_id", "first_response_at"):
+    for field in (
+        "state",
+        "status",
+        "assignee_id",
+        "assigned_at",
+        "team_id",
+        "first_response_at",
+        "resolved_at",
+    ):
         setattr(target, field, getattr(source, field))
 
 

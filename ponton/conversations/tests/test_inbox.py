@@ -305,3 +305,18 @@ def test_an_agent_reply_becomes_an_article_draft_from_the_conversation_page(
     assert f'action="{action}"' in page
     response = client.post(action)
     assert response.status_code == 302 and "/manage/articles/" in response["Location"]
+
+
+def test_an_agent_writing_on_a_solved_request_reopens_it(
+    handed_off: Conversation, agent: Any
+) -> None:
+    services.reply_as_agent(handed_off, agent=agent, text="C'est corrigé.")
+    services.set_status(handed_off, status=Status.SOLVED, by=agent)
+    assert handed_off.resolved_at is not None
+    services.reply_as_agent(handed_off, agent=agent, text="Une précision : l'avoir arrive lundi.")
+    handed_off.refresh_from_db()
+    assert (handed_off.state, handed_off.status, handed_off.resolved_at) == (
+        State.WITH_HUMAN,
+        Status.OPEN,
+        None,
+    )
