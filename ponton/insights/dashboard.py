@@ -257,17 +257,9 @@ def funnel_rows(funnel: dict[str, int]) -> list[tuple[str, int]]:
 
 
 def handoff_reasons(period: Period, filters: Filters) -> list[tuple[str, int]]:
-    conversations = with_a_person().filter(
-        handed_off_at__gte=period.since, handed_off_at__lt=period.until
+    conversations = filters.conversations(
+        with_a_person().filter(handed_off_at__gte=period.since, handed_off_at__lt=period.until)
     )
-    if filters.channel:
-        conversations = conversations.filter(channel=filters.channel)
-    if filters.language:
-        conversations = conversations.filter(language=filters.language)
-    if filters.segment:
-        conversations = conversations.filter(customer__profile__segment=filters.segment)
-    if filters.team is not None:
-        conversations = conversations.filter(team_id=filters.team)
     counts = Counter(conversations.values_list("handoff_reason", flat=True))
     labels = dict(HandoffReason.choices)
     return [

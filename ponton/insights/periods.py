@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ponton.conversations.models import Conversation
@@ -49,6 +50,18 @@ class Filters:
 
     def is_empty(self) -> bool:
         return not (self.channel or self.language or self.segment or self.team)
+
+    def conversations(self, conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+        """`conversations` narrowed to these filters, read on the conversations themselves."""
+        if self.channel:
+            conversations = conversations.filter(channel=self.channel)
+        if self.language:
+            conversations = conversations.filter(language=self.language)
+        if self.segment:
+            conversations = conversations.filter(customer__profile__segment=self.segment)
+        if self.team is not None:
+            conversations = conversations.filter(team_id=self.team)
+        return conversations
 
 
 def conversations_of_team(team: int) -> set[int]:

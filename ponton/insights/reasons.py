@@ -178,17 +178,11 @@ class ContactReason:
 
 
 def _conversations(since: datetime, until: datetime, filters: Filters) -> list[Conversation]:
-    conversations = Conversation.objects.filter(
-        created_at__gte=since, created_at__lt=until, merged_into__isnull=True
+    conversations = filters.conversations(
+        Conversation.objects.filter(
+            created_at__gte=since, created_at__lt=until, merged_into__isnull=True
+        )
     )
-    if filters.channel:
-        conversations = conversations.filter(channel=filters.channel)
-    if filters.language:
-        conversations = conversations.filter(language=filters.language)
-    if filters.segment:
-        conversations = conversations.filter(customer__profile__segment=filters.segment)
-    if filters.team is not None:
-        conversations = conversations.filter(team_id=filters.team)
     return list(
         conversations.only(
             "pk",

@@ -35,18 +35,6 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _filtered(conversations: QuerySet[Conversation], filters: Filters) -> QuerySet[Conversation]:
-    if filters.channel:
-        conversations = conversations.filter(channel=filters.channel)
-    if filters.language:
-        conversations = conversations.filter(language=filters.language)
-    if filters.segment:
-        conversations = conversations.filter(customer__profile__segment=filters.segment)
-    if filters.team is not None:
-        conversations = conversations.filter(team_id=filters.team)
-    return conversations
-
-
 def with_a_person() -> QuerySet[Conversation]:
     return Conversation.objects.filter(merged_into__isnull=True).filter(
         Q(handed_off_at__isnull=False) | Q(first_response_at__isnull=False)
@@ -55,7 +43,7 @@ def with_a_person() -> QuerySet[Conversation]:
 
 def conversation_quantities(period: Period, filters: Filters | None = None) -> dict[str, Any]:
     filters = filters or Filters()
-    people = _filtered(with_a_person(), filters)
+    people = filters.conversations(with_a_person())
     reply = Q(messages__author=Author.AGENT, messages__internal=False)
     rows = list(
         people.filter(created_at__gte=period.since, created_at__lt=period.until)
