@@ -109,6 +109,14 @@ def _review(proposal: ArticleProposal, *, by: Any) -> ArticleProposal:
     return locked
 
 
+def _close(locked: ArticleProposal, status: str, *, by: Any, note: str) -> None:
+    """Record the review's outcome on the locked proposal."""
+    locked.status = status
+    locked.reviewed_by, locked.reviewed_at = by, timezone.now()
+    locked.review_note = note.strip()[:2000]
+    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+
+
 @transaction.atomic
 def accept_proposal(proposal: ArticleProposal, *, by: Any, note: str = "") -> ArticleTranslation:
     locked = _review(proposal, by=by)
@@ -126,10 +134,7 @@ def accept_proposal(proposal: ArticleProposal, *, by: Any, note: str = "") -> Ar
         note=_("Proposed by %(name)s")
         % {"name": locked.proposed_by.get_username() if locked.proposed_by else "?"},
     )
-    locked.status = ProposalStatus.ACCEPTED
-    locked.reviewed_by, locked.reviewed_at = by, timezone.now()
-    locked.review_note = note.strip()[:2000]
-    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    _close(locked, ProposalStatus.ACCEPTED, by=by, note=note)
     proposal.status = locked.status
     return saved
 
@@ -139,9 +144,6 @@ def reject_proposal(proposal: ArticleProposal, *, by: Any, note: str) -> Article
     if not note.strip():
         raise ValidationError({"note": _("Say why, so the author can learn from it.")})
     locked = _review(proposal, by=by)
-    locked.status = ProposalStatus.REJECTED
-    locked.reviewed_by, locked.reviewed_at = by, timezone.now()
-    locked.review_note = note.strip()[:2000]
-    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    _close(locked, ProposalStatus.REJECTED, by=by, note=note)
     proposal.status = locked.status
     return locked
