@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -225,10 +226,7 @@ def access_customer_callback(user: Any, callback_id: int) -> Callback:
     """The customer's own callback, or 404 (the same for another customer's)."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    callback = Callback.objects.filter(pk=callback_id, customer=user).first()
-    if callback is None:
-        raise Http404
-    return callback
+    return get_object_or_404(Callback, pk=callback_id, customer=user)
 
 
 def can_cancel(callback: Callback, *, now: datetime | None = None) -> bool:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -88,10 +89,7 @@ def access_customer_conversation(user: Any, conversation_id: int) -> Conversatio
     another customer's."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    conversation = Conversation.objects.filter(pk=conversation_id, customer=user).first()
-    if conversation is None:
-        raise Http404
-    return conversation
+    return get_object_or_404(Conversation, pk=conversation_id, customer=user)
 
 
 def history(conversation: Conversation) -> QuerySet[Message]:
@@ -225,10 +223,7 @@ def access_customer_survey(user: Any, survey_id: int) -> Survey:
     """The customer's own survey, or 404 (the same for another customer's)."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    survey = Survey.objects.filter(pk=survey_id, customer=user).first()
-    if survey is None:
-        raise Http404
-    return survey
+    return get_object_or_404(Survey, pk=survey_id, customer=user)
 
 
 # Data export ------------------------------------------------------------------------------
