@@ -8,64 +8,44 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
-
-
-def staff_required(view: View) -> View:
-    """Agents, supervisors and admins only; others are sent to sign in or refused."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_agent:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+# Any view, including those whose response streams (a file download).
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
-def supervisor_required(view: View) -> View:
-    """Supervisors and admins only; others are sent to sign in or refused."""
+def _requires(allowed: Callable[[Any], bool], doc: str) -> Callable[[View], View]:
+    """A decorator that sends anonymous visitors to sign in and refuses signed-in
+    users for whom `allowed(user)` is false."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_supervisor:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]
 
-
-# Views whose response may also stream (a file download).
-AnyView = TypeVar("AnyView", bound=Callable[..., HttpResponseBase])
-
-
-def customer_required(view: AnyView) -> AnyView:
-    """Customers only (the customer space); others are sent to sign in or refused."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_customer:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    decorator.__doc__ = doc
+    return decorator
 
 
-def signed_in_required(view: AnyView) -> AnyView:
-    """Anyone signed in; what they may see is decided by the object's access helper."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+staff_required = _requires(
+    lambda user: user.is_agent,
+    "Agents, supervisors and admins only; others are sent to sign in or refused.",
+)
+supervisor_required = _requires(
+    lambda user: user.is_supervisor,
+    "Supervisors and admins only; others are sent to sign in or refused.",
+)
+customer_required = _requires(
+    lambda user: user.is_customer,
+    "Customers only (the customer space); others are sent to sign in or refused.",
+)
+signed_in_required = _requires(
+    lambda user: True,
+    "Anyone signed in; what they may see is decided by the object's access helper.",
+)
