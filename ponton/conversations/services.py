@@ -289,7 +289,10 @@ def add_customer_message(
         # The customer wrote again: the request needs work again.
         Conversation.objects.filter(pk=conversation.pk).update(status=Status.OPEN)
         conversation.status = Status.OPEN
-    realtime.announce(conversation, "message")
+    if conversation.state != State.ASSISTANT:
+        # While the assistant owns it, the customer's own request gets the answer and no
+        # agent's page lists it: a push would only make every inbox re-read for nothing.
+        realtime.announce(conversation, "message")
     return message, True
 
 
