@@ -46,7 +46,8 @@ def staff_groups(user: Any) -> list[str]:
     return groups
 
 
-def _conversation_groups(conversation: Conversation) -> set[str]:
+def groups_of(conversation: Conversation) -> set[str]:
+    """The groups whose sockets may hear of `conversation`: its scope."""
     groups = {SUPERVISORS}
     groups.add(team_group(conversation.team_id) if conversation.team_id else UNROUTED)
     if conversation.assignee_id:
@@ -85,28 +86,20 @@ def announce(
         "what": what,
         "state": conversation.state,
     }
-    groups = _conversation_groups(conversation) | (previous_groups or set())
-    transaction.on_commit(lambda: _send(groups, event, chat=conversation.pk))
+    sends = [(group, event) for group in groups_of(conversation) | (previous_groups or set())]
+    sends.append((chat_group(conversation.pk), {**event, "type": "chat.changed"}))
+    transaction.on_commit(lambda: _send(sends))
 
 
-def groups_of(conversation: Conversation) -> set[str]:
-    return _conversation_groups(conversation)
-
-
-def _send(groups: set[str], event: dict[str, Any], *, chat: int) -> None:
+def _send(sends: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
-    if layer is None:
-        return
-    send = async_to_sync(_send_all)
-    send(layer, groups, event, chat)
+    if layer is not None:
+        async_to_sync(_send_all)(layer, sends)
 
 
-async def _send_all(layer: Any, groups: set[str], event: dict[str, Any], chat: int) -> None:
+async def _send_all(layer: Any, sends: list[tuple[str, dict[str, Any]]]) -> None:
     # Concurrently: the request that committed waits for these round trips to Redis.
-    await asyncio.gather(
-        *(layer.group_send(group, event) for group in groups),
-        layer.group_send(chat_group(chat), {**event, "type": "chat.changed"}),
-    )
+    await asyncio.gather(*(layer.group_send(group, event) for group, event in sends))
 
 
 def announce_presence(user: Any) -> None:
@@ -115,17 +108,4 @@ def announce_presence(user: Any) -> None:
     groups = {SUPERVISORS, agent_group(user.pk)}
     groups.update(team_group(pk) for pk in user.teams.values_list("pk", flat=True))
     event = {"type": "presence.changed", "agent": user.pk, "availability": user.availability}
-    transaction.on_commit(lambda: _send_presence(groups, event))
-
-
-def _send_presence(groups: set[str], event: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    send = async_to_sync(_send_groups)
-    send(layer, groups, event)
-
-
-async def _send_groups(layer: Any, groups: set[str], event: dict[str, Any]) -> None:
-    for group in groups:
-        await layer.group_send(group, event)
+    transaction.on_commit(lambda: _send([(group, event) for group in groups]))
