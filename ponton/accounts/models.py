@@ -12,6 +12,10 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+# The roles that work conversations.
+STAFF_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+
+
 class Language(models.TextChoices):
     FR = "fr", "Français"
     EN = "en", "English"
@@ -73,7 +77,7 @@ class User(AbstractUser):
     @property
     def is_agent(self) -> bool:
         """Agents, supervisors and admins all work conversations."""
-        return self.role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+        return self.role in STAFF_ROLES
 
     @property
     def is_supervisor(self) -> bool:

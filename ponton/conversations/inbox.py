@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ponton.accounts.models import Availability, Team, User
+from ponton.accounts.models import STAFF_ROLES, Availability, Team, User
 from ponton.accounts.permissions import staff_required
 from ponton.conversations import routing, services
 from ponton.conversations.models import Conversation, SavedReply, State, Status
@@ -128,9 +128,9 @@ def conversation_view(request: HttpRequest, conversation_id: int) -> HttpRespons
         "saved_replies": SavedReply.objects.filter(language=conversation.language),
         "suggested": _suggested_articles(conversation),
         "teams": Team.objects.order_by("name"),
-        "agents": User.objects.filter(
-            role__in=["agent", "supervisor", "admin"], is_active=True
-        ).order_by("first_name", "username"),
+        "agents": User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by(
+            "first_name", "username"
+        ),
         "statuses": Status.choices,
     }
     return render(request, "conversations/inbox/conversation.html", context)

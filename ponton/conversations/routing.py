@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from ponton.accounts.models import Availability, Role, Skill, Team, User
+from ponton.accounts.models import STAFF_ROLES, Availability, Skill, Team, User
 from ponton.conversations import realtime, services
 from ponton.conversations.models import (
     Author,
@@ -55,7 +55,6 @@ from ponton.knowledge.models import Article
 from ponton.tasks.services import enqueue
 
 ACTIVE_STATES = (State.WAITING_HUMAN, State.WITH_HUMAN)
-STAFF_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 # Signals that make a conversation more urgent than its handoff reason says.
 SENSITIVE_SIGNALS = {"bereavement", "vulnerability", "fraud_security", "critical_outage"}
 # How many waiting conversations one offer looks through for an agent.

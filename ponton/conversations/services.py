@@ -22,7 +22,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from ponton.accounts.models import Availability, CustomerProfile, Role, User
+from ponton.accounts.models import STAFF_ROLES, Availability, CustomerProfile, User
 from ponton.conversations import realtime, routing, sla, surveys
 from ponton.conversations.hours import availability
 from ponton.conversations.models import (
@@ -180,7 +180,7 @@ def staffing(now: datetime | None = None) -> Staffing:
     now = now or timezone.now()
     hours = availability(now)
     online = User.objects.filter(
-        role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN],
+        role__in=STAFF_ROLES,
         availability=Availability.ONLINE,
         last_seen_at__gte=now - PRESENCE_TIMEOUT,
     ).count()

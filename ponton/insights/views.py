@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ponton.accounts.models import CustomerProfile, Role, Team, User
+from ponton.accounts.models import STAFF_ROLES, CustomerProfile, Team, User
 from ponton.accounts.permissions import staff_required, supervisor_required
 from ponton.conversations.models import ConversationChannel
 from ponton.insights import charts
@@ -138,9 +138,7 @@ def reasons(request: HttpRequest) -> HttpResponse:
 
 def _owners() -> list[User]:
     return list(
-        User.objects.filter(
-            role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN], is_active=True
-        ).order_by("first_name", "username")
+        User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("first_name", "username")
     )
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from ponton.accounts.models import Role
+from ponton.accounts.models import STAFF_ROLES
 from ponton.knowledge.models import Audience, Category, Status
 
 
@@ -51,9 +51,7 @@ class ArticleEditForm(forms.Form):
     )
     owner = forms.ModelChoiceField(
         label=_("Owner"),
-        queryset=get_user_model().objects.filter(
-            role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN]
-        ),
+        queryset=get_user_model().objects.filter(role__in=STAFF_ROLES),
         required=False,
     )
     review_due = forms.DateField(
