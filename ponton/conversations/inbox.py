@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,23 +31,45 @@ QUEUE_SIZE = 100
 JOURNEY_SIZE = 25
 
 
+def _queues(user: User) -> dict[str, Q]:
+    """Each queue's condition within the open conversations of the agent's scope."""
+    return {
+        "waiting": Q(state=State.WAITING_HUMAN),
+        "mine": Q(assignee=user),
+        "team": Q(team__in=user.teams.all()),
+        "all": Q(),
+    }
+
+
+def _open(user: User) -> QuerySet[Conversation]:
+    return services.visible_conversations(user).filter(
+        state__in=OPEN_STATES, merged_into__isnull=True
+    )
+
+
 def queue(user: User, name: str) -> QuerySet[Conversation]:
     """A queue in the agent's scope, most urgent first: priority, then the nearest
     service-level deadline, then the longest wait."""
-    conversations = services.visible_conversations(user).filter(
-        state__in=OPEN_STATES, merged_into__isnull=True
+    return (
+        _open(user)
+        .filter(_queues(user)[name])
+        .select_related("customer", "team", "assignee")
+        .order_by(
+            "priority",
+            F("first_response_due").asc(nulls_last=True),
+            F("handed_off_at").asc(nulls_last=True),
+            "id",
+        )
     )
-    if name == "waiting":
-        conversations = conversations.filter(state=State.WAITING_HUMAN)
-    elif name == "mine":
-        conversations = conversations.filter(assignee=user)
-    elif name == "team":
-        conversations = conversations.filter(team__in=user.teams.all())
-    return conversations.select_related("customer", "team", "assignee").order_by(
-        "priority",
-        F("first_response_due").asc(nulls_last=True),
-        F("handed_off_at").asc(nulls_last=True),
-        "id",
+
+
+def queue_sizes(user: User) -> dict[str, int]:
+    """How many conversations each queue holds, in one query."""
+    return _open(user).aggregate(
+        **{
+            name: Count("pk", filter=condition) if condition else Count("pk")
+            for name, condition in _queues(user).items()
+        }
     )
 
 
@@ -56,10 +78,11 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
     if name not in QUEUES:
         name = "waiting"
     user: User = request.user  # type: ignore[assignment]
+    sizes = queue_sizes(user)
     return {
         "availabilities": Availability.choices,
         "queue": name,
-        "queues": [(q, queue(user, q).count()) for q in QUEUES],
+        "queues": [(q, sizes[q]) for q in QUEUES],
         "conversations": queue(user, name)[:QUEUE_SIZE],
         "now": timezone.now(),
     }
@@ -67,11 +90,9 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
 
 @staff_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    template = "conversations/inbox/_queue.html" if request.GET.get("fragment") else None
-    context = _queue_context(request)
-    if template:
-        return render(request, template, context)
-    return render(request, "conversations/inbox/inbox.html", context)
+    """The queues; `?fragment=1` is the part the page re-reads after a push."""
+    template = "_queue.html" if request.GET.get("fragment") else "inbox.html"
+    return render(request, f"conversations/inbox/{template}", _queue_context(request))
 
 
 def _thread(conversation: Conversation, after: int | None = None) -> QuerySet[Any]:
