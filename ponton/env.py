@@ -48,3 +48,16 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def envemail(name: str, default: str) -> str:
+    """An email address (lowercased), checked the way Django checks a form's."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = envstr(name, default).lower()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ImproperlyConfigured(f"{name} must be an email address, got {value!r}") from None
+    return value

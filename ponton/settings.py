@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from ponton.env import envbool, envint, envlist, envstr
+from ponton.env import envbool, envemail, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("PONTON_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
@@ -85,7 +85,8 @@ ASGI_APPLICATION = "ponton.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Each channel slice (connectors/<channel>/) keeps its own templates.
+        "DIRS": [BASE_DIR / "templates", *sorted((BASE_DIR / "connectors").glob("*/templates"))],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -204,6 +205,12 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Ponton <support@ponton.example>")
+# The address customers write to and reply to: answers and acknowledgements leave from it,
+# and mail to it (by the MTA pipe or IMAP) opens or continues conversations.
+PONTON_SUPPORT_EMAIL = envemail("PONTON_SUPPORT_EMAIL", "support@ponton.example")
+PONTON_SUPPORT_NAME = envstr("PONTON_SUPPORT_NAME", "Ponton")
+# A received mail larger than this is refused whole (the MTA bounces it to the sender).
+PONTON_EMAIL_MAX_BYTES = envint("PONTON_EMAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=64 * 1024)
 
 # API -------------------------------------------------------------------------
 REST_FRAMEWORK = {

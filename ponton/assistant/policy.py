@@ -10,7 +10,7 @@ a person the first time, and says nothing once a person owns the conversation.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -23,8 +23,7 @@ from ponton.assistant import actions as selfcare_actions
 from ponton.assistant import phrasing
 from ponton.assistant.knowledge_model import current_model
 from ponton.assistant.signals import configured_policy_topics, triage
-from ponton.conversations import services as conversations
-from ponton.conversations import surveys
+from ponton.conversations import events, lifecycle, surveys
 from ponton.conversations.models import Conversation, HandoffReason, Message, State
 from ponton.journeys.models import EventKind
 from ponton.knowledge import text
@@ -82,13 +81,13 @@ def _say(
     actions = list(actions or [])
     if not any(a["id"] == HUMAN for a in actions):
         actions.append(_human_action())
-    return conversations.add_assistant_message(
+    return lifecycle.assistant_message(
         conversation, text=chosen, articles=articles, actions=actions
     )
 
 
 def _log_turn(conversation: Conversation, decision: str, **data: Any) -> None:
-    conversations.record_conversation_event(
+    events.record_conversation_event(
         conversation, EventKind.ASSISTANT_TURN, decision=decision, **data
     )
 
@@ -120,6 +119,49 @@ def _visible(conversation: Conversation, translation: ArticleTranslation) -> boo
     return Viewer.for_user(conversation.customer).can_see(translation.article)
 
 
+# Human channels -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirstReading:
+    """What the assistant reads in a message a person will answer (an email)."""
+
+    reason: str
+    signals: list[dict[str, Any]]
+    # The likely answer, to attach to the acknowledgement: never instead of the person.
+    article: ArticleTranslation | None = None
+    confidence: float | None = None
+
+
+def read_for_person(message_text: str, *, lang: str, customer: Any) -> FirstReading:
+    """Signals first (the reason and priority of the handoff); when nothing sensitive
+    shows and understanding is confident, the article that likely answers it."""
+    result = triage(message_text, lang=lang, policy_topics=configured_policy_topics())
+    if result.human and result.reason:
+        return FirstReading(
+            reason=result.reason,
+            signals=[{**asdict(s), "evidence": list(s.evidence)} for s in result.signals],
+        )
+    reading = FirstReading(reason=HandoffReason.HUMAN_CHANNEL, signals=[])
+    model = current_model(lang)
+    prediction = model.predict(message_text, k=1) if model else None
+    if prediction is None or prediction.out_of_scope or not prediction.ranked:
+        return reading
+    label, confidence = prediction.ranked[0]
+    if not label.isdigit() or confidence < ANSWER_CONFIDENCE:
+        return reading
+    translation = _translation(int(label), lang)
+    if translation is None or not Viewer.for_user(customer).can_see(translation.article):
+        return reading
+    return FirstReading(
+        reason=reading.reason, signals=[], article=translation, confidence=round(confidence, 3)
+    )
+
+
+def article_card(translation: ArticleTranslation) -> dict[str, Any]:
+    return _article_card(translation)
+
+
 # Entry points ---------------------------------------------------------------------------
 
 
@@ -127,7 +169,7 @@ def _visible(conversation: Conversation, translation: ArticleTranslation) -> boo
 def on_customer_message(conversation: Conversation, message: Message) -> None:
     """Decide what to do with a new customer message."""
     if conversation.state == State.CLOSED:
-        _reopen(conversation)  # the customer came back: selfcare starts again
+        lifecycle.reopen(conversation)  # the customer came back: selfcare starts again
     if conversation.state != State.ASSISTANT:
         return  # a person owns it: the assistant says nothing until it is handed back
     with override(conversation.language):
@@ -138,17 +180,12 @@ def on_customer_message(conversation: Conversation, message: Message) -> None:
 def on_action(conversation: Conversation, action: str) -> None:
     """The customer picked one of the offered choices."""
     if conversation.state == State.CLOSED:
-        _reopen(conversation)
+        lifecycle.reopen(conversation)
     if conversation.state != State.ASSISTANT:
         return  # already with a person, or on the way
     with override(conversation.language):
         if action == HUMAN:
-            if conversation.state == State.ASSISTANT:
-                conversation.person_requests += 1
-                conversation.save(update_fields=["person_requests"])
-                conversations.hand_off(
-                    conversation, reason=HandoffReason.CUSTOMER_REQUEST, by="customer"
-                )
+            lifecycle.request_person(conversation)
         elif action == RESOLVED:
             _resolved(conversation, how="confirmed")
         elif action == NOT_RESOLVED:
@@ -161,12 +198,6 @@ def on_action(conversation: Conversation, action: str) -> None:
             raise ValueError(f"Unknown action {action!r}")
 
 
-def _reopen(conversation: Conversation) -> None:
-    conversation.state = State.ASSISTANT
-    conversation.resolved_at = None
-    conversation.save(update_fields=["state", "resolved_at", "updated_at"])
-
-
 # Decisions --------------------------------------------------------------------------------
 
 
@@ -174,18 +205,15 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
     lang = conversation.language
     result = triage(message_text, lang=lang, policy_topics=configured_policy_topics())
     if result.human and result.reason:
+        signals = [{**asdict(s), "evidence": list(s.evidence)} for s in result.signals]
         if result.reason == HandoffReason.CUSTOMER_REQUEST:
-            conversation.person_requests += 1
-            conversation.save(update_fields=["person_requests"])
-        conversations.hand_off(
-            conversation,
-            reason=result.reason,
-            signals=[{**asdict(s), "evidence": list(s.evidence)} for s in result.signals],
-        )
+            lifecycle.request_person(conversation, signals=signals)
+        else:
+            lifecycle.hand_off(conversation, reason=result.reason, signals=signals)
         return
     profile = getattr(conversation.customer, "profile", None)
     if profile is not None and profile.prefers_person:
-        conversations.hand_off(conversation, reason=HandoffReason.CUSTOMER_PREFERENCE)
+        lifecycle.hand_off(conversation, reason=HandoffReason.CUSTOMER_PREFERENCE)
         return
     if (
         conversation.offered_articles
@@ -211,7 +239,7 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
         return
     best, confidence = ranked[0]
     if _is_repeat_contact(conversation, best):
-        conversations.hand_off(
+        lifecycle.hand_off(
             conversation,
             reason=HandoffReason.REPEAT_CONTACT,
             signals=[{"kind": "repeat_contact", "score": 1.0, "evidence": ["journey"]}],
@@ -334,7 +362,7 @@ def _admit(conversation: Conversation, *, reason: str) -> None:
 def _not_resolved(conversation: Conversation) -> None:
     conversation.failed_attempts += 1
     conversation.save(update_fields=["failed_attempts"])
-    conversations.record_conversation_event(
+    events.record_conversation_event(
         conversation,
         EventKind.SELFCARE_NOT_RESOLVED,
         article=conversation.detected_need.get("article"),
@@ -355,7 +383,7 @@ def _not_resolved(conversation: Conversation) -> None:
 def _escalate_if_stuck(conversation: Conversation) -> bool:
     """After two failed attempts offer a person; after three, hand off without waiting."""
     if conversation.failed_attempts >= MAX_FAILED_BEFORE_HANDOFF:
-        conversations.hand_off(conversation, reason=HandoffReason.FAILED_ATTEMPTS)
+        lifecycle.hand_off(conversation, reason=HandoffReason.FAILED_ATTEMPTS)
         return True
     if conversation.failed_attempts >= MAX_FAILED_BEFORE_OFFER:
         _say(
@@ -382,7 +410,7 @@ def _rate_action(conversation: Conversation) -> dict[str, str]:
 
 
 def _resolved(conversation: Conversation, *, how: str) -> None:
-    conversations.mark_resolved(
+    lifecycle.mark_resolved(
         conversation, article=conversation.detected_need.get("article"), how=how
     )
     _say(
@@ -399,10 +427,10 @@ def _run_action(conversation: Conversation, name: str) -> None:
     choices = [*outcome.choices, _rate_action(conversation)] if completed else outcome.choices
     _say(conversation, [outcome.message], actions=choices)
     if completed:
-        conversations.mark_resolved(
+        lifecycle.mark_resolved(
             conversation, article=conversation.detected_need.get("article"), how=f"action:{action}"
         )
-        conversations.record_conversation_event(
+        events.record_conversation_event(
             conversation, EventKind.SELFCARE_ACTION, action=action, argument=argument
         )
     elif not outcome.ok:

@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ponton.accounts.models import Team, User
-from ponton.connectors.webchat.api import MessageSerializer, message_json
-from ponton.conversations import services
+from ponton.conversations import access, lifecycle
 from ponton.conversations.models import Conversation, State, Status
+from ponton.conversations.serializers import MessageSerializer, message_json
 
 MAX_LIMIT = 200
 
@@ -114,7 +114,7 @@ def _detail(conversation: Conversation) -> dict[str, Any]:
         **_summary(conversation),
         "context": conversation.context,
         "messages": [
-            message_json(m) for m in services.messages_after(conversation, None, staff=True)
+            message_json(m) for m in access.messages_after(conversation, None, staff=True)
         ],
     }
 
@@ -140,7 +140,7 @@ class ConversationListView(APIView):
     def get(self, request: Request) -> Response:
         """Conversations in the caller's scope, most urgent first (priority, then longest waiting)."""
         conversations: QuerySet[Conversation] = (
-            services.visible_conversations(request.user)
+            access.visible_conversations(request.user)
             .select_related("customer", "team", "assignee")
             .order_by("priority", "handed_off_at", "created_at")
         )
@@ -170,7 +170,7 @@ class ConversationDetailView(APIView):
     @extend_schema(operation_id="conversations_retrieve", responses=ConversationDetailSerializer)
     def get(self, request: Request, conversation_id: int) -> Response:
         """A conversation with its context packet first, then the thread (notes included)."""
-        return Response(_detail(services.access_conversation(request.user, conversation_id)))
+        return Response(_detail(access.access_conversation(request.user, conversation_id)))
 
 
 class ConversationMessagesView(APIView):
@@ -183,11 +183,11 @@ class ConversationMessagesView(APIView):
     )
     def get(self, request: Request, conversation_id: int) -> Response:
         """The thread after a last seen message id: what a page re-reads after a push."""
-        conversation = services.access_conversation(request.user, conversation_id)
+        conversation = access.access_conversation(request.user, conversation_id)
         after = request.query_params.get("after", "")
         if after and not after.isdigit():
             raise ValidationError({"after": "A message id."})
-        messages = services.messages_after(conversation, int(after) if after else None, staff=True)
+        messages = access.messages_after(conversation, int(after) if after else None, staff=True)
         return Response(
             {
                 "state": conversation.state,
@@ -204,11 +204,11 @@ class ConversationMessagesView(APIView):
     def post(self, request: Request, conversation_id: int) -> Response:
         """Answer the customer on their channel (the conversation becomes `with_human`),
         or with `internal`, leave a note only colleagues see."""
-        conversation = services.access_conversation(request.user, conversation_id)
+        conversation = access.access_conversation(request.user, conversation_id)
         body = ReplySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            message = services.reply_as_agent(
+            message = lifecycle.reply_as_agent(
                 conversation,
                 agent=request.user,
                 text=body.validated_data["text"],
@@ -229,7 +229,7 @@ class AssignView(APIView):
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Assign to an agent, transfer to a team (with a note), or put back in the queue."""
-        conversation = services.access_conversation(request.user, conversation_id)
+        conversation = access.access_conversation(request.user, conversation_id)
         body = AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -244,7 +244,7 @@ class AssignView(APIView):
             if team is None:
                 raise ValidationError({"team": "No team with this slug."})
         try:
-            services.assign(
+            lifecycle.assign(
                 conversation, to=agent, team=team, by=request.user, note=data.get("note", "")
             )
         except DjangoValidationError as exc:
@@ -262,8 +262,8 @@ class StatusView(APIView):
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Set the status: `solved` sends the customer a satisfaction survey, `closed` ends it."""
-        conversation = services.access_conversation(request.user, conversation_id)
+        conversation = access.access_conversation(request.user, conversation_id)
         body = StatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.set_status(conversation, status=body.validated_data["status"], by=request.user)
+        lifecycle.set_status(conversation, status=body.validated_data["status"], by=request.user)
         return Response(_summary(conversation))

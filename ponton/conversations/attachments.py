@@ -20,8 +20,8 @@ from django.core.files.base import File
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from ponton.conversations.access import access_conversation
 from ponton.conversations.models import Attachment, Message
-from ponton.conversations.services import access_conversation
 
 MAX_FILES_PER_MESSAGE = 5
 SNIFF_BYTES = 16

@@ -10,7 +10,9 @@ change to or from summer time neither adds nor loses an hour of work.
 
 `calendar` is a `BusinessCalendar`, a `Schedule` already read from one (for
 loops over many conversations), or None for the default calendar: the one
-marked `is_default`, else the built-in hours of `hours.DEFAULT_HOURS`.
+marked `is_default`, else the built-in hours of `DEFAULT_HOURS`.
+
+`availability()` tells the customer the truth about when a person answers.
 """
 
 from __future__ import annotations
@@ -21,12 +23,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
-from ponton.conversations import hours
 from ponton.conversations.models import BusinessCalendar
 
 # A calendar with no opening for this long has none: stop looking.
 HORIZON_DAYS = 400
+# Monday=0 … Sunday=6 -> (opens, closes), used when no calendar is marked default.
+DEFAULT_HOURS: dict[int, tuple[time, time]] = {
+    **{day: (time(8), time(20)) for day in range(5)},
+    5: (time(9), time(18)),
+}
 
 Interval = tuple[time, time | None]  # None: until midnight ("24:00")
 
@@ -79,9 +86,9 @@ def schedule_of(calendar: BusinessCalendar) -> Schedule:
 
 
 def built_in_schedule() -> Schedule:
-    """The hours every deployment starts with (`hours.DEFAULT_HOURS`), no holidays."""
+    """The hours every deployment starts with (`DEFAULT_HOURS`), no holidays."""
     week: dict[int, list[Interval]] = {day: [] for day in range(7)}
-    for day, (opens, closes) in hours.DEFAULT_HOURS.items():
+    for day, (opens, closes) in DEFAULT_HOURS.items():
         week[day] = [(opens, closes)]
     return Schedule(week=week, name="built-in")
 
@@ -184,3 +191,16 @@ def business_minutes_between(calendar: CalendarLike, start: datetime, end: datet
             if overlap > timedelta():
                 total += overlap
     return total.total_seconds() / 60
+
+
+@dataclass(frozen=True)
+class Availability:
+    open_now: bool
+    next_opening: datetime  # now, when open
+
+
+def availability(now: datetime | None = None) -> Availability:
+    """Whether advisors work now on the default calendar, and when they next do."""
+    schedule = default_schedule()
+    at = now or timezone.now()
+    return Availability(open_now=is_open(schedule, at), next_opening=next_opening(schedule, at))

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ponton.accounts.models import User
 from ponton.conversations import realtime
-from ponton.conversations.services import access_conversation
+from ponton.conversations.access import access_conversation
 
 NOT_FOUND = 4404
 FORBIDDEN = 4403

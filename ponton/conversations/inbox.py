@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from ponton.accounts.models import STAFF_ROLES, Availability, Team, User
 from ponton.accounts.permissions import staff_required
-from ponton.conversations import routing, services
+from ponton.conversations import access, lifecycle, routing
 from ponton.conversations.models import Conversation, SavedReply, State, Status
 from ponton.journeys.services import timeline
 from ponton.knowledge.search import Viewer, search
@@ -42,7 +42,7 @@ def _queues(user: User) -> dict[str, Q]:
 
 
 def _open(user: User) -> QuerySet[Conversation]:
-    return services.visible_conversations(user).filter(
+    return access.visible_conversations(user).filter(
         state__in=OPEN_STATES, merged_into__isnull=True
     )
 
@@ -97,7 +97,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def _thread(conversation: Conversation, after: int | None = None) -> QuerySet[Any]:
     return (
-        services.messages_after(conversation, after, staff=True)
+        access.messages_after(conversation, after, staff=True)
         .select_related("author_user")
         .prefetch_related("attachments")
     )
@@ -123,7 +123,7 @@ def _suggested_articles(conversation: Conversation) -> list[dict[str, str]]:
 
 @staff_required
 def conversation_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = services.access_conversation(request.user, conversation_id)
+    conversation = access.access_conversation(request.user, conversation_id)
     after = request.GET.get("after", "")
     if after.isdigit():  # the page re-reads what came after its last message
         return render(
@@ -138,7 +138,7 @@ def conversation_view(request: HttpRequest, conversation_id: int) -> HttpRespons
         "thread": _thread(conversation),
         "journey": list(timeline(customer).reverse()[:JOURNEY_SIZE]) if customer else [],
         "open_requests": (
-            services.visible_conversations(request.user)
+            access.visible_conversations(request.user)
             .filter(customer=customer, merged_into__isnull=True)
             .exclude(pk=conversation.pk)
             .exclude(state=State.CLOSED)
@@ -170,9 +170,9 @@ def _report(request: HttpRequest, exc: ValidationError) -> None:
 @staff_required
 @require_POST
 def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = services.access_conversation(request.user, conversation_id)
+    conversation = access.access_conversation(request.user, conversation_id)
     try:
-        services.reply_as_agent(
+        lifecycle.reply_as_agent(
             conversation,
             agent=request.user,
             text=request.POST.get("text", ""),
@@ -186,20 +186,20 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = services.access_conversation(request.user, conversation_id)
+    conversation = access.access_conversation(request.user, conversation_id)
     agent_id, team_id = request.POST.get("agent", ""), request.POST.get("team", "")
     agent = User.objects.filter(pk=agent_id).first() if agent_id.isdigit() else None
     team = Team.objects.filter(pk=team_id).first() if team_id.isdigit() else None
     if request.POST.get("me"):
         agent = request.user  # type: ignore[assignment]
     try:
-        services.assign(
+        lifecycle.assign(
             conversation, to=agent, team=team, by=request.user, note=request.POST.get("note", "")
         )
     except ValidationError as exc:
         _report(request, exc)
     # A transfer may take the conversation out of the agent's scope: back to the inbox then.
-    if not services.visible_conversations(request.user).filter(pk=conversation.pk).exists():
+    if not access.visible_conversations(request.user).filter(pk=conversation.pk).exists():
         messages.success(request, _("Conversation #%(id)s transferred.") % {"id": conversation.pk})
         return redirect("inbox:inbox")
     return _back(conversation)
@@ -208,9 +208,9 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def set_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = services.access_conversation(request.user, conversation_id)
+    conversation = access.access_conversation(request.user, conversation_id)
     try:
-        services.set_status(conversation, status=request.POST.get("status", ""), by=request.user)
+        lifecycle.set_status(conversation, status=request.POST.get("status", ""), by=request.user)
     except ValidationError as exc:
         _report(request, exc)
     return _back(conversation)
@@ -219,8 +219,8 @@ def set_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def hand_back(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = services.access_conversation(request.user, conversation_id)
-    services.hand_back(conversation, by=request.user)
+    conversation = access.access_conversation(request.user, conversation_id)
+    lifecycle.hand_back(conversation, by=request.user)
     messages.success(request, _("The assistant has the conversation again."))
     return _back(conversation)
 
@@ -228,14 +228,14 @@ def hand_back(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def merge(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = services.access_conversation(request.user, conversation_id)
+    conversation = access.access_conversation(request.user, conversation_id)
     into_id = request.POST.get("into", "")
     if not into_id.isdigit():
         messages.error(request, _("Choose the conversation to merge into."))
         return _back(conversation)
-    into = services.access_conversation(request.user, int(into_id))
+    into = access.access_conversation(request.user, int(into_id))
     try:
-        services.merge(conversation, into=into, by=request.user)
+        lifecycle.merge(conversation, into=into, by=request.user)
     except ValidationError as exc:
         _report(request, exc)
         return _back(conversation)

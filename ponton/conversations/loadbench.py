@@ -33,7 +33,7 @@ from websockets.typing import Origin
 
 from ponton.accounts.models import Role, Team, User
 from ponton.accounts.services import create_api_token
-from ponton.conversations import services
+from ponton.conversations import lifecycle
 from ponton.conversations.models import Conversation
 from ponton.journeys.models import JourneyEvent
 
@@ -106,7 +106,7 @@ def route(chats: Iterable[Chat], agents: list[Agent]) -> None:
     teams = {t.slug: t for t in Team.objects.filter(slug__in=[a.team for a in agents])}
     for chat in chats:
         conversation = Conversation.objects.get(pk=chat.id)
-        services.assign(conversation, to=None, team=teams[agents[chat.agent].team], by=None)
+        lifecycle.assign(conversation, to=None, team=teams[agents[chat.agent].team], by=None)
 
 
 def cleanup() -> dict[str, int]:

@@ -24,6 +24,7 @@ class ConversationChannel(models.TextChoices):
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone")
     SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
 
 
 class HandoffReason(models.TextChoices):
@@ -39,6 +40,7 @@ class HandoffReason(models.TextChoices):
     FAILED_ATTEMPTS = "failed_attempts", _("Selfcare attempts failed")
     POLICY_TOPIC = "policy_topic", _("A topic that always goes to a person")
     CUSTOMER_PREFERENCE = "customer_preference", _("The customer prefers a person")
+    HUMAN_CHANNEL = "human_channel", _("Written on a channel a person answers (email)")
 
 
 class Status(models.TextChoices):
@@ -85,6 +87,9 @@ class Conversation(models.Model):
     handed_off_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=64, default=_token, editable=False)
+    # One sender's retried opening request (same client message id) finds this conversation
+    # instead of opening a twin, even when both arrive at once (see lifecycle.opening_key).
+    opening_key = models.CharField(max_length=64, blank=True, editable=False)
     # Once a person is involved: the queue it waits in, who works it, and the ticket status.
     team = models.ForeignKey(
         "accounts.Team",
@@ -119,6 +124,13 @@ class Conversation(models.Model):
             models.Index(fields=["team", "state"], name="conv_team_state"),
             models.Index(fields=["assignee", "state"], name="conv_assignee_state"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opening_key"],
+                condition=~models.Q(opening_key=""),
+                name="one_conversation_per_opening",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_state_display()}"
@@ -144,6 +156,9 @@ class Message(models.Model):
     articles = models.JSONField(default=list, blank=True)
     actions = models.JSONField(default=list, blank=True)
     client_msg_id = models.CharField(max_length=64, blank=True)
+    # Where this message came or went (a conversation may span channels: an email answered
+    # from the portal).
+    channel = models.CharField(max_length=16, choices=ConversationChannel.choices, blank=True)
     # An agents' note: never shown to the customer.
     internal = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -42,14 +42,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ponton.accounts.models import STAFF_ROLES, Availability, Skill, Team, User
-from ponton.conversations import realtime, services
+from ponton.conversations import realtime
+from ponton.conversations.events import record_conversation_event
 from ponton.conversations.models import (
     Author,
     Conversation,
+    HandoffReason,
     Message,
     RoutingRule,
     State,
 )
+from ponton.conversations.presence import PRESENCE_TIMEOUT
 from ponton.journeys.models import EventKind
 from ponton.knowledge.models import Article
 from ponton.tasks.services import enqueue
@@ -57,6 +60,13 @@ from ponton.tasks.services import enqueue
 ACTIVE_STATES = (State.WAITING_HUMAN, State.WITH_HUMAN)
 # Signals that make a conversation more urgent than its handoff reason says.
 SENSITIVE_SIGNALS = {"bereavement", "vulnerability", "fraud_security", "critical_outage"}
+# Handoff reasons that put a conversation at the front of the queue, or near it.
+URGENT_REASONS = {
+    HandoffReason.FRAUD_SECURITY,
+    HandoffReason.CRITICAL_IMPACT,
+    HandoffReason.SENSITIVE_SITUATION,
+}
+HIGH_REASONS = {HandoffReason.LEGAL, HandoffReason.EMOTION, HandoffReason.REPEAT_CONTACT}
 # How many waiting conversations one offer looks through for an agent.
 OFFER_LOOKAHEAD = 50
 
@@ -96,7 +106,7 @@ def is_present(user: User, now: datetime | None = None) -> bool:
     return (
         user.availability == Availability.ONLINE
         and user.last_seen_at is not None
-        and user.last_seen_at >= now - services.PRESENCE_TIMEOUT
+        and user.last_seen_at >= now - PRESENCE_TIMEOUT
     )
 
 
@@ -132,11 +142,19 @@ def present_agents(now: datetime | None = None) -> QuerySet[User]:
         role__in=STAFF_ROLES,
         is_active=True,
         availability=Availability.ONLINE,
-        last_seen_at__gte=now - services.PRESENCE_TIMEOUT,
+        last_seen_at__gte=now - PRESENCE_TIMEOUT,
     )
 
 
 # Priority ---------------------------------------------------------------------------------
+
+
+def priority_for(reason: str) -> int:
+    if reason in URGENT_REASONS:
+        return 1
+    if reason in HIGH_REASONS:
+        return 2
+    return 3
 
 
 def handoff_priority(
@@ -144,7 +162,7 @@ def handoff_priority(
 ) -> int:
     """The reason's priority, one step higher for a customer with accessibility needs
     or when a sensitive signal came with the handoff (1 urgent … 4 low)."""
-    priority = services.priority_for(reason)
+    priority = priority_for(reason)
     profile = _profile(conversation)
     kinds = {str(signal.get("kind")) for signal in signals or []}
     if (profile is not None and profile.accessibility_needs.strip()) or kinds & SENSITIVE_SIGNALS:
@@ -326,7 +344,7 @@ def dispatch(
     Message.objects.create(
         conversation=conversation, author=Author.SYSTEM, text=decision.why, internal=True
     )
-    services.record_conversation_event(
+    record_conversation_event(
         conversation,
         EventKind.ASSIGNMENT,
         assignee=conversation.assignee_id,

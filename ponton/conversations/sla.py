@@ -26,7 +26,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from ponton.conversations import calendars, realtime, services
+from ponton.conversations import calendars, realtime
+from ponton.conversations.events import record_conversation_event
 from ponton.conversations.models import (
     Author,
     Conversation,
@@ -147,7 +148,7 @@ def _mark_breach(conversation_id: int, now: datetime) -> bool:
     Message.objects.create(
         conversation=conversation, author=Author.SYSTEM, text=text, internal=True
     )
-    services.record_conversation_event(
+    record_conversation_event(
         conversation, EventKind.SLA_BREACH, missed=missed, due=due.isoformat() if due else None
     )
     realtime.announce(conversation, "sla_breach")

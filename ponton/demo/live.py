@@ -10,7 +10,7 @@ from typing import Any
 
 from ponton.accounts.models import User
 from ponton.connectors.webchat import services as webchat
-from ponton.conversations import services as conversations
+from ponton.conversations import lifecycle
 from ponton.conversations.models import Status
 from ponton.journeys.models import EventKind
 from ponton.journeys.services import record_event
@@ -78,7 +78,7 @@ def open_conversations(customers: list[Any], rng: random.Random) -> int:
         conversation = webchat.start(text=text, language=lang, user=customer, visitor_id="")
         if answer and advisors:
             advisor = rng.choice(advisors)
-            conversations.reply_as_agent(conversation, agent=advisor, text=answer)
+            lifecycle.reply_as_agent(conversation, agent=advisor, text=answer)
             if lang == "en":
-                conversations.set_status(conversation, status=Status.PENDING, by=advisor)
+                lifecycle.set_status(conversation, status=Status.PENDING, by=advisor)
     return len(chosen)

@@ -18,8 +18,8 @@ from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from ponton.conversations.access import access_conversation
 from ponton.conversations.models import Author, Message
-from ponton.conversations.services import access_conversation
 from ponton.knowledge.models import Article, ArticleTranslation, Category, Status
 from ponton.knowledge.services import (
     LANGUAGES,

@@ -20,6 +20,8 @@ class EventKind(models.TextChoices):
     SELFCARE_NOT_RESOLVED = "selfcare_not_resolved"
     SELFCARE_ACTION = "selfcare_action"
     ASSIGNMENT = "assignment"
+    HAND_BACK = "hand_back"
+    MERGE = "merge"
     STATUS_CHANGE = "status_change"
     SURVEY_ANSWER = "survey_answer"
     CALLBACK_REQUEST = "callback_request"

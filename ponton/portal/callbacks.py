@@ -25,15 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ponton.accounts.models import User
-from ponton.conversations import calendars
-from ponton.conversations import services as conversations
+from ponton.conversations import calendars, lifecycle
 from ponton.conversations.models import (
     Author,
     Callback,
     CallbackStatus,
     ConversationChannel,
-    HandoffReason,
-    State,
     Status,
 )
 from ponton.journeys.models import EventKind
@@ -173,21 +170,19 @@ def request_callback(
                 )
             }
         )
-    conversation = conversations.start_conversation(
-        channel=ConversationChannel.PHONE,
-        language=language,
-        customer=customer,
-        visitor_id=visitor_id,
-        state=State.WAITING_HUMAN,
-    )
-    with override(conversation.language):
+    with override(language if language in ("fr", "en") else "fr"):
         when = describe(starts_at)
         text = _("Please call me back on %(phone)s, %(when)s.") % {"phone": phone, "when": when}
         if note.strip():
             text += "\n" + note.strip()
-        conversations.add_customer_message(
-            conversation, text=text[: conversations.MAX_MESSAGE_LENGTH]
-        )
+    conversation = lifecycle.open_conversation(
+        channel=ConversationChannel.PHONE,
+        first_message=text[: lifecycle.MAX_MESSAGE_LENGTH],
+        language=language,
+        customer=customer,
+        visitor_id=visitor_id,
+        wants_person=True,
+    ).conversation
     callback = Callback.objects.create(
         customer=customer,
         conversation=conversation,
@@ -195,8 +190,6 @@ def request_callback(
         starts_at=starts_at,
         note=note.strip()[:2000],
     )
-    conversation.person_requests = 1
-    conversations.hand_off(conversation, reason=HandoffReason.CUSTOMER_REQUEST, by="customer")
     record_event(
         EventKind.CALLBACK_REQUEST,
         customer=customer,
@@ -246,12 +239,12 @@ def cancel_callback(callback: Callback, *, by: User, now: datetime | None = None
     conversation = locked.conversation
     if conversation is not None:
         with override(conversation.language):
-            conversations.add_assistant_message(
+            lifecycle.assistant_message(
                 conversation,
                 text=_("Callback of %(when)s cancelled by the customer.")
                 % {"when": describe(locked.starts_at)},
                 author=Author.SYSTEM,
             )
         if conversation.status != Status.CLOSED:
-            conversations.set_status(conversation, status=Status.CLOSED, by=by)
+            lifecycle.set_status(conversation, status=Status.CLOSED, by=by)
     return locked

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ponton.accounts.models import Channel, Language
 from ponton.conversations.attachments import MAX_FILES_PER_MESSAGE, allowed_labels
+from ponton.conversations.lifecycle import MAX_MESSAGE_LENGTH
 from ponton.conversations.models import SurveyKind
-from ponton.conversations.services import MAX_MESSAGE_LENGTH
 from ponton.conversations.surveys import EFFORT_SCALE, SCALES
 from ponton.portal.callbacks import Slot, describe
 

@@ -21,13 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ponton.accounts.models import Channel, CustomerProfile, Language, User
-from ponton.conversations import attachments
-from ponton.conversations import services as conversations
+from ponton.conversations import access, attachments, lifecycle
 from ponton.conversations.models import (
     Attachment,
     Author,
     Conversation,
-    HandoffReason,
     Message,
     State,
     Status,
@@ -96,7 +94,7 @@ def history(conversation: Conversation) -> QuerySet[Message]:
     """What the customer may read: every message but the agents' internal notes,
     with their files."""
     return (
-        conversations.messages_after(conversation, None)
+        access.messages_after(conversation, None)
         .select_related("author_user")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
     )
@@ -129,16 +127,15 @@ def reply_to_request(conversation: Conversation, *, customer: User, reply: Reply
             )
             if closed_ticket and (locked.assignee_id or locked.first_response_at):
                 # Back to the advisor who handled it, like any reopened ticket.
-                conversations.set_status(locked, status=Status.OPEN, by=customer)
-            message, created = conversations.add_customer_message(
+                lifecycle.set_status(locked, status=Status.OPEN, by=customer)
+            message, created = lifecycle.customer_message(
                 locked, text=text, client_msg_id=reply.client_msg_id
             )
             if not created:
                 return message  # the same form sent twice
             stored = attachments.store(message, uploads)
             if locked.state in (State.ASSISTANT, State.CLOSED):
-                locked.person_requests += 1  # saved by the handoff
-                conversations.hand_off(locked, reason=HandoffReason.CUSTOMER_REQUEST, by="customer")
+                lifecycle.request_person(locked)
     except BaseException:
         for attachment in stored:  # the files of a message that was not saved
             attachment.file.delete(save=False)

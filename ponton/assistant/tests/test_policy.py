@@ -27,9 +27,9 @@ from ponton.connectors.tests.test_webchat_api import (
     send,
     start_chat,
 )
-from ponton.conversations import hours
+from ponton.conversations import calendars
 from ponton.conversations.models import Author, Conversation, HandoffReason, State
-from ponton.conversations.services import AVERAGE_HANDLING_MINUTES, staffing
+from ponton.conversations.presence import AVERAGE_HANDLING_MINUTES, staffing
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.models import Article, Status
 from ponton.knowledge.services import (
@@ -41,15 +41,15 @@ PARIS = ZoneInfo("Europe/Paris")
 
 @pytest.fixture
 def open_all_day(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The business calendar is data (hours.DEFAULT_HOURS, which SLA calendars will
+    """The business calendar is data (calendars.DEFAULT_HOURS, which SLA calendars will
     replace): here advisors work every day, all day, so the test holds at any hour."""
-    monkeypatch.setattr(hours, "DEFAULT_HOURS", {day: (time.min, time.max) for day in range(7)})
+    monkeypatch.setattr(calendars, "DEFAULT_HOURS", {day: (time.min, time.max) for day in range(7)})
 
 
 @pytest.fixture
 def closed_until_midnight(monkeypatch: pytest.MonkeyPatch) -> None:
     """A calendar with no hours left today: the next opening is tomorrow at 00:00."""
-    monkeypatch.setattr(hours, "DEFAULT_HOURS", {day: (time(0), time(0)) for day in range(7)})
+    monkeypatch.setattr(calendars, "DEFAULT_HOURS", {day: (time(0), time(0)) for day in range(7)})
 
 
 def _online(user: User, *, seen: datetime | None = None) -> User:
@@ -519,7 +519,7 @@ def test_the_notice_follows_the_real_calendar_at_any_hour(
     client: Client, kb: KB, agent: User
 ) -> None:
     _online(agent)
-    open_now = hours.availability().open_now
+    open_now = calendars.availability().open_now
 
     notice = _notice(start_chat(client, "Let me talk to a real person", lang="en"))
 

@@ -9,10 +9,13 @@ conversation is read only with its own token.
 
 from __future__ import annotations
 
+import threading
+import uuid
 from datetime import datetime
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from ponton.conftest import KB
@@ -24,6 +27,7 @@ from ponton.conversations.models import (
     Message,
     State,
 )
+from ponton.journeys.middleware import VISITOR_COOKIE
 
 START = "/api/v1/chat/conversations"
 TOKEN_HEADER = "X-Conversation-Token"
@@ -176,9 +180,16 @@ def test_no_article_is_offered_twice_in_a_conversation(client: Client, kb: KB) -
 # Retries are stored once ---------------------------------------------------------------
 
 
+def visitor(client: Client) -> Client:
+    """A browser that has been on the help center: it holds our visitor cookie."""
+    client.cookies[VISITOR_COOKIE] = str(uuid.uuid4())
+    return client
+
+
 def test_the_same_client_msg_id_twice_on_the_first_message_opens_one_conversation(
     client: Client, kb: KB
 ) -> None:
+    visitor(client)
     first = start_chat(client, "j'ai oublié mon mot de passe", client_msg_id="c-1")
     retry = start_chat(client, "j'ai oublié mon mot de passe", client_msg_id="c-1")
 
@@ -187,6 +198,54 @@ def test_the_same_client_msg_id_twice_on_the_first_message_opens_one_conversatio
     assert Conversation.objects.count() == 1
     assert Message.objects.filter(author=Author.CUSTOMER).count() == 1
     assert Message.objects.filter(author=Author.ASSISTANT).count() == 1
+
+
+def test_two_browsers_sending_the_same_client_msg_id_never_share_a_conversation(
+    kb: KB,
+) -> None:
+    """Neither holds a visitor cookie nor an account: nothing proves they are one sender,
+    so the second must not receive the first one's conversation and token."""
+    first = start_chat(Client(), "j'ai oublié mon mot de passe", client_msg_id="c-1")
+    second = start_chat(Client(), "j'ai oublié mon mot de passe", client_msg_id="c-1")
+    other_visitor = start_chat(
+        visitor(Client()), "j'ai oublié mon mot de passe", client_msg_id="c-1"
+    )
+
+    assert len({first["id"], second["id"], other_visitor["id"]}) == 3
+    assert len({first["token"], second["token"], other_visitor["token"]}) == 3
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite serialises writers: no race to test"
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_same_first_message_sent_twice_at_once_opens_one_conversation(kb: KB) -> None:
+    cookie = str(uuid.uuid4())
+    start = threading.Barrier(5)
+    answers: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+
+    def one_try() -> None:
+        browser = Client()
+        browser.cookies[VISITOR_COOKIE] = cookie
+        try:
+            start.wait()
+            answers.append(start_chat(browser, "ma box ne marche plus", client_msg_id="c-9"))
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one_try) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert {(a["id"], a["token"]) for a in answers} == {(answers[0]["id"], answers[0]["token"])}
+    assert Conversation.objects.count() == 1
+    assert Message.objects.filter(author=Author.CUSTOMER).count() == 1
 
 
 def test_the_same_client_msg_id_twice_on_a_later_message_stores_one_message(

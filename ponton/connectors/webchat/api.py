@@ -15,47 +15,11 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from ponton.connectors.webchat import services
-from ponton.conversations.models import Author, Conversation, Message
-from ponton.conversations.services import messages_after
+from ponton.conversations.access import messages_after
+from ponton.conversations.models import Conversation
+from ponton.conversations.serializers import MessageSerializer, message_json
 
 TOKEN_HEADER = "X-Conversation-Token"
-
-
-class ChoiceSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]  # the API's name; shadows Field.label
-
-
-class ArticleCardSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    url = serializers.CharField()
-    snippet = serializers.CharField()
-
-
-class MessageSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    author = serializers.ChoiceField(choices=Author.choices)
-    text = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    articles = ArticleCardSerializer(many=True, required=False)
-    actions = ChoiceSerializer(many=True, required=False)
-
-
-def message_json(message: Message) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": message.pk,
-        "author": message.author,
-        "text": message.text,
-        "created_at": message.created_at.isoformat(),
-    }
-    if message.articles:
-        data["articles"] = message.articles
-    if message.actions:
-        data["actions"] = message.actions
-    if message.internal:
-        data["internal"] = True
-    return data
 
 
 class CustomerSerializer(serializers.Serializer):

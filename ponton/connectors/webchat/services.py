@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ponton.assistant import policy
-from ponton.conversations import services as conversations
+from ponton.conversations import lifecycle
 from ponton.conversations.models import (
-    Author,
     Conversation,
     ConversationChannel,
     Message,
 )
-from ponton.conversations.services import customer_or_none
 
 
 def access_chat(conversation_id: int, token: str) -> Conversation:
@@ -37,9 +33,6 @@ def access_chat(conversation_id: int, token: str) -> Conversation:
     return conversation
 
 
-RETRY_WINDOW = timedelta(minutes=10)
-
-
 class ChoiceNotOffered(ValueError):
     pass
 
@@ -54,46 +47,30 @@ def start(
     email: str = "",
     client_msg_id: str = "",
 ) -> Conversation:
-    """Open a chat with its first message; a retried request with the same
-    `client_msg_id` returns the conversation it already opened."""
-    if client_msg_id:
-        # A retry is the same sender, the same words, within minutes; anything else is a new chat.
-        existing = (
-            Message.objects.filter(
-                client_msg_id=client_msg_id[:64],
-                text=text.strip(),
-                author=Author.CUSTOMER,
-                created_at__gte=timezone.now() - RETRY_WINDOW,
-                conversation__channel=ConversationChannel.CHAT,
-                conversation__visitor_id=visitor_id,
-                conversation__customer=customer_or_none(user),
-            )
-            .select_related("conversation")
-            .first()
-        )
-        if existing is not None:
-            return existing.conversation
+    """Open a chat with its first message and the assistant's answer; a retried request
+    (same visitor or customer, same `client_msg_id`) returns the conversation it already
+    opened."""
     with transaction.atomic():
-        conversation = conversations.start_conversation(
+        opened = lifecycle.open_conversation(
             channel=ConversationChannel.CHAT,
+            first_message=text,
             language=language,
             customer=user,
             visitor_id=visitor_id,
             name=name,
             email=email,
+            client_msg_id=client_msg_id,
         )
-        message, _created = conversations.add_customer_message(
-            conversation, text=text, client_msg_id=client_msg_id
-        )
-        policy.on_customer_message(conversation, message)
-    return conversation
+        if opened.created:
+            policy.on_customer_message(opened.conversation, opened.message)
+    return opened.conversation
 
 
 def receive_text(conversation: Conversation, *, text: str, client_msg_id: str = "") -> Message:
     """Store a customer message (once) and let the assistant answer if it owns the conversation."""
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        message, created = conversations.add_customer_message(
+        message, created = lifecycle.customer_message(
             locked, text=text, client_msg_id=client_msg_id
         )
         if created:
@@ -122,7 +99,7 @@ def receive_action(conversation: Conversation, *, action: str, client_msg_id: st
             raise ChoiceNotOffered(action)
         with override(locked.language):
             label = offered["label"] if offered else _("Talk to a person")
-        message, created = conversations.add_customer_message(
+        message, created = lifecycle.customer_message(
             locked, text=f"[{label}]", client_msg_id=client_msg_id
         )
         if created:

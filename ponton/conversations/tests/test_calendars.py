@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ponton.conversations import calendars
-from ponton.conversations.hours import availability
+from ponton.conversations.calendars import availability
 from ponton.conversations.models import BusinessCalendar, Holiday
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ponton.accounts.models import Team
 from ponton.accounts.services import create_api_token
-from ponton.conversations import services
+from ponton.conversations import lifecycle
 from ponton.conversations.models import Conversation, State, Status
 from ponton.journeys.models import JourneyEvent
 from ponton.tasks.services import run_due
@@ -46,7 +46,7 @@ def handed_off(kb: Any, agent: Any, customer: Any) -> Conversation:
     client.get("/fr/search", {"q": "facture introuvable"})
     chat = _chat("C'est INADMISSIBLE, ma facture est fausse depuis 3 mois !!!", client=client)
     conversation = Conversation.objects.get(pk=chat["id"])
-    services.assign(conversation, to=None, team=_front(), by=None)
+    lifecycle.assign(conversation, to=None, team=_front(), by=None)
     return conversation
 
 
@@ -154,7 +154,7 @@ def test_the_page_rereads_only_what_came_after_its_last_message(
     assert (
         client.get(f"/fr/agent/c/{handed_off.pk}/?after={last.pk}").content.decode().strip() == ""
     )
-    services.reply_as_agent(handed_off, agent=agent, text="Nouvelle réponse")
+    lifecycle.reply_as_agent(handed_off, agent=agent, text="Nouvelle réponse")
     fragment = client.get(f"/fr/agent/c/{handed_off.pk}/?after={last.pk}").content.decode()
     assert "Nouvelle réponse" in fragment and "INADMISSIBLE" not in fragment
 
@@ -179,8 +179,8 @@ def test_a_transfer_with_a_note_moves_the_conversation_out_of_the_agents_scope(
 def test_a_customer_writing_again_reopens_a_pending_conversation(
     handed_off: Conversation, agent: Any
 ) -> None:
-    services.reply_as_agent(handed_off, agent=agent, text="Pouvez-vous m'envoyer la facture ?")
-    services.set_status(handed_off, status=Status.PENDING, by=agent)
+    lifecycle.reply_as_agent(handed_off, agent=agent, text="Pouvez-vous m'envoyer la facture ?")
+    lifecycle.set_status(handed_off, status=Status.PENDING, by=agent)
     Client().post(
         f"{CHAT}/{handed_off.pk}/messages",
         {"text": "La voici en pièce jointe"},
@@ -192,7 +192,7 @@ def test_a_customer_writing_again_reopens_a_pending_conversation(
 
 
 def test_handing_back_lets_the_assistant_answer_again(handed_off: Conversation, agent: Any) -> None:
-    services.reply_as_agent(handed_off, agent=agent, text="Voilà qui est réglé.")
+    lifecycle.reply_as_agent(handed_off, agent=agent, text="Voilà qui est réglé.")
     _signed_in(agent).post(f"/fr/agent/c/{handed_off.pk}/hand-back")
     answer = (
         Client()
@@ -215,7 +215,7 @@ def test_merging_a_duplicate_keeps_every_message_in_the_original(
     duplicate = Conversation.objects.get(
         pk=_chat("Toujours ma facture fausse, je veux un humain", client=_signed_in(customer))["id"]
     )
-    services.assign(duplicate, to=None, team=_front(), by=None)
+    lifecycle.assign(duplicate, to=None, team=_front(), by=None)
     texts = set(duplicate.messages.values_list("text", flat=True))
     _signed_in(agent).post(f"/fr/agent/c/{duplicate.pk}/merge", {"into": handed_off.pk})
     duplicate.refresh_from_db()
@@ -269,7 +269,7 @@ def test_the_inbox_reads_a_fixed_number_of_queries(
         client.get("/fr/agent/?queue=all&fragment=1")
     for _ in range(5):
         conversation = Conversation.objects.get(pk=_chat("je veux un conseiller")["id"])
-        services.assign(conversation, to=None, team=_front(), by=None)
+        lifecycle.assign(conversation, to=None, team=_front(), by=None)
     with CaptureQueriesContext(connection) as many:
         page = client.get("/fr/agent/?queue=all&fragment=1")
     assert page.content.decode().count("data-conversation=") == 6
@@ -298,7 +298,7 @@ def test_an_agent_going_online_from_the_inbox_is_offered_the_waiting_conversatio
 def test_an_agent_reply_becomes_an_article_draft_from_the_conversation_page(
     handed_off: Conversation, agent: Any
 ) -> None:
-    reply = services.reply_as_agent(handed_off, agent=agent, text="Votre facture est corrigée.")
+    reply = lifecycle.reply_as_agent(handed_off, agent=agent, text="Votre facture est corrigée.")
     client = _signed_in(agent)
     page = client.get(f"/fr/agent/c/{handed_off.pk}/").content.decode()
     action = f"/fr/manage/insights/replies/{reply.pk}/draft"
@@ -310,10 +310,10 @@ def test_an_agent_reply_becomes_an_article_draft_from_the_conversation_page(
 def test_an_agent_writing_on_a_solved_request_reopens_it(
     handed_off: Conversation, agent: Any
 ) -> None:
-    services.reply_as_agent(handed_off, agent=agent, text="C'est corrigé.")
-    services.set_status(handed_off, status=Status.SOLVED, by=agent)
+    lifecycle.reply_as_agent(handed_off, agent=agent, text="C'est corrigé.")
+    lifecycle.set_status(handed_off, status=Status.SOLVED, by=agent)
     assert handed_off.resolved_at is not None
-    services.reply_as_agent(handed_off, agent=agent, text="Une précision : l'avoir arrive lundi.")
+    lifecycle.reply_as_agent(handed_off, agent=agent, text="Une précision : l'avoir arrive lundi.")
     handed_off.refresh_from_db()
     assert (handed_off.state, handed_off.status, handed_off.resolved_at) == (
         State.WITH_HUMAN,

@@ -22,7 +22,7 @@ from django.test import Client
 from ponton.accounts.models import Team, User
 from ponton.accounts.services import create_api_token
 from ponton.asgi import application
-from ponton.conversations import services
+from ponton.conversations import lifecycle
 from ponton.conversations.models import Conversation, State
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -94,7 +94,7 @@ def customer_says(chat: dict[str, Any], text: str) -> None:
 
 
 def transfer(chat: dict[str, Any], *, team: str, by: User) -> None:
-    services.assign(
+    lifecycle.assign(
         Conversation.objects.get(pk=chat["id"]),
         to=None,
         team=Team.objects.get(slug=team),
@@ -276,7 +276,7 @@ def test_a_customers_chat_socket_hears_the_agents_reply_without_its_text(
     reply = "Bonjour, je m'appelle Karim, je regarde votre dossier."
 
     def agent_replies() -> None:
-        services.reply_as_agent(
+        lifecycle.reply_as_agent(
             Conversation.objects.get(pk=handed_off["id"]), agent=agent, text=reply
         )
 
@@ -301,7 +301,7 @@ def test_an_agent_who_is_in_the_team_and_the_assignee_hears_each_change_once(
     agent: User, supervisor: User, handed_off: dict[str, Any]
 ) -> None:
     conversation = Conversation.objects.get(pk=handed_off["id"])
-    services.assign(conversation, to=agent, team=Team.objects.get(slug="front"), by=supervisor)
+    lifecycle.assign(conversation, to=agent, team=Team.objects.get(slug="front"), by=supervisor)
     token = create_api_token(agent)
 
     async def scenario() -> list[dict[str, Any]]:
@@ -312,7 +312,7 @@ def test_an_agent_who_is_in_the_team_and_the_assignee_hears_each_change_once(
             await sync_to_async(customer_says)(handed_off, "Toujours rien")
             # The note's push is sent after every copy of the message's: a second copy
             # of the message would be heard before it.
-            await sync_to_async(services.reply_as_agent)(
+            await sync_to_async(lifecycle.reply_as_agent)(
                 conversation, agent=agent, text="À rappeler", internal=True
             )
             return await pushes_until(inbox, lambda p: p.get("what") == "note")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ponton.accounts.models import Availability, Skill, Team, User
 from ponton.conftest import KB
-from ponton.conversations import routing, services
+from ponton.conversations import lifecycle, routing
 from ponton.conversations.models import (
     Author,
     Conversation,
@@ -38,17 +38,17 @@ def handoff(
     signals: list[dict[str, Any]] | None = None,
     detected_need: dict[str, Any] | None = None,
 ) -> Conversation:
-    conversation = services.start_conversation(
+    conversation = lifecycle.open_conversation(
         channel=ConversationChannel.CHAT,
+        first_message="J'ai besoin d'aide",
         language=language,
         customer=customer,
         email="" if customer else "visitor@example.net",
-    )
-    services.add_customer_message(conversation, text="J'ai besoin d'aide")
+    ).conversation
     if detected_need:
         conversation.detected_need = detected_need
         conversation.save(update_fields=["detected_need"])
-    services.hand_off(conversation, reason=reason, signals=signals)
+    lifecycle.hand_off(conversation, reason=reason, signals=signals)
     conversation.refresh_from_db()
     return conversation
 
@@ -330,7 +330,7 @@ def test_a_handoff_the_agent_answered_is_not_rerouted(
     make_present(front_colleague)
     with django_capture_on_commit_callbacks(execute=True):
         conversation = handoff()
-        services.reply_as_agent(conversation, agent=conversation.assignee, text="Bonjour !")
+        lifecycle.reply_as_agent(conversation, agent=conversation.assignee, text="Bonjour !")
     first = conversation.assignee
 
     _time_passes(conversation)
@@ -349,7 +349,7 @@ def test_a_handoff_assigned_by_hand_is_left_to_the_chosen_agent(
     make_present(agent)
     make_present(front_colleague)
     conversation = handoff()
-    services.assign(conversation, to=front_colleague, by=supervisor)
+    lifecycle.assign(conversation, to=front_colleague, by=supervisor)
     _time_passes(conversation)
 
     assert routing.reroute(conversation.pk) is None
@@ -387,7 +387,7 @@ def test_capacity_freed_is_filled_from_the_queue_by_the_periodic_offer(
     first, second = handoff(), handoff()
     assert (first.assignee, second.assignee) == (agent, None)
 
-    services.set_status(first, status="solved", by=agent)
+    lifecycle.set_status(first, status="solved", by=agent)
     assert routing.offer_waiting_work() == 1
 
     assert Conversation.objects.get(pk=second.pk).assignee == agent

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ponton.accounts.models import Team, User
 from ponton.conversations import calendars, sla
+from ponton.conversations.lifecycle import hand_off, open_conversation, reply_as_agent, set_status
 from ponton.conversations.models import (
     Author,
     BusinessCalendar,
@@ -24,7 +25,6 @@ from ponton.conversations.models import (
     State,
     Status,
 )
-from ponton.conversations.services import hand_off, reply_as_agent, set_status, start_conversation
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.tasks.models import Task
 from ponton.tasks.services import run_due, schedule_periodic
@@ -107,7 +107,9 @@ def test_a_handoff_gets_the_due_dates_of_its_team_and_priority(
     policies: dict[str, SlaPolicy], agent: User
 ) -> None:
     RoutingRule.objects.create(position=1, name="All", team=Team.objects.get(slug="front"))
-    conversation = start_conversation(channel=ConversationChannel.CHAT, language="fr")
+    conversation = open_conversation(
+        channel=ConversationChannel.CHAT, first_message="Mon compte a été piraté", language="fr"
+    ).conversation
     hand_off(conversation, reason=HandoffReason.FRAUD_SECURITY)
 
     conversation.refresh_from_db()

@@ -14,13 +14,9 @@ from django.utils import timezone
 
 from ponton.accounts.models import User
 from ponton.conftest import KB
+from ponton.connectors.webform.services import ContactRequest, request_contact
+from ponton.conversations.lifecycle import assign, reply_as_agent
 from ponton.conversations.models import Author, Message
-from ponton.conversations.services import (
-    ContactRequest,
-    assign,
-    reply_as_agent,
-    request_contact,
-)
 from ponton.insights.services import draft_article_from_reply
 from ponton.journeys.models import EventKind
 from ponton.journeys.services import record_event

@@ -9,15 +9,9 @@ from django.test import Client
 
 from ponton.accounts.models import Team, User
 from ponton.conftest import KB
+from ponton.connectors.webform.services import ContactRequest, request_contact
+from ponton.conversations.lifecycle import assign, customer_message, reply_as_agent, set_status
 from ponton.conversations.models import Conversation, Status
-from ponton.conversations.services import (
-    ContactRequest,
-    add_customer_message,
-    assign,
-    reply_as_agent,
-    request_contact,
-    set_status,
-)
 from ponton.insights import kpis
 from ponton.insights.periods import Filters, Period
 from ponton.insights.reasons import Level, contact_reasons
@@ -44,7 +38,7 @@ def test_first_response_resolution_first_contact_resolution_and_backlog(
     clock.advance(minutes=15)
     reply_as_agent(long, agent=agent, text="Pouvez-vous préciser ?")  # 1200 s after its handoff
     clock.advance(minutes=10)
-    add_customer_message(long, text="Erreur SAML au login")
+    customer_message(long, text="Erreur SAML au login")
     clock.advance(minutes=10)
     reply_as_agent(long, agent=agent, text="C'est corrigé.")
     clock.advance(minutes=15)

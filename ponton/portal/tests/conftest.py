@@ -10,8 +10,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ponton.accounts.models import Team, User
+from ponton.connectors.webform.services import ContactRequest, request_contact
+from ponton.conversations.lifecycle import assign
 from ponton.conversations.models import Conversation
-from ponton.conversations.services import ContactRequest, assign, request_contact
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

@@ -9,8 +9,8 @@ from django.test import Client
 
 from ponton.accounts.models import CustomerProfile, Role, User
 from ponton.conftest import has_human_exit
+from ponton.conversations.lifecycle import reply_as_agent
 from ponton.conversations.models import Conversation, HandoffReason, State
-from ponton.conversations.services import reply_as_agent
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.portal import services
 from ponton.portal.tests.conftest import open_request, png

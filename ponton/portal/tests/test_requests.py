@@ -14,22 +14,21 @@ from django.utils.html import escape
 
 from ponton.accounts.models import User
 from ponton.conftest import has_human_exit
+from ponton.conversations.lifecycle import (
+    hand_off,
+    mark_resolved,
+    merge,
+    open_conversation,
+    reply_as_agent,
+    set_status,
+)
 from ponton.conversations.models import (
     Attachment,
     Author,
     Conversation,
     HandoffReason,
-    Message,
     State,
     Status,
-)
-from ponton.conversations.services import (
-    hand_off,
-    mark_resolved,
-    merge,
-    reply_as_agent,
-    set_status,
-    start_conversation,
 )
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.portal import services
@@ -253,8 +252,9 @@ def test_a_reply_to_a_solved_request_goes_back_to_the_advisor_who_handled_it(
 def test_a_reply_to_a_request_selfcare_resolved_goes_to_a_person_with_the_context(
     customer: User,
 ) -> None:
-    chat = start_conversation(channel="chat", language="fr", customer=customer)
-    Message.objects.create(conversation=chat, author=Author.CUSTOMER, text="mot de passe oublié")
+    chat = open_conversation(
+        channel="chat", first_message="mot de passe oublié", customer=customer
+    ).conversation
     mark_resolved(chat, article=None, how="confirmed")
 
     services.reply_to_request(
@@ -281,7 +281,9 @@ def test_a_reply_to_a_request_waiting_for_an_advisor_only_adds_the_message(
 
 
 def test_a_reply_to_a_chat_still_with_the_assistant_goes_to_a_person(customer: User) -> None:
-    chat = start_conversation(channel="chat", language="fr", customer=customer)
+    chat = open_conversation(
+        channel="chat", first_message="Bonjour", customer=customer
+    ).conversation
     services.reply_to_request(
         chat, customer=customer, reply=services.Reply(text="Un humain svp.", files=[])
     )
@@ -457,7 +459,9 @@ def test_files_are_not_under_the_public_folders(claires_file: Attachment) -> Non
 def test_the_hand_off_of_a_reply_keeps_the_customer_out_of_the_agents_notes(
     customer: User, agent: User
 ) -> None:
-    chat = start_conversation(channel="chat", language="fr", customer=customer)
+    chat = open_conversation(
+        channel="chat", first_message="Bonjour", customer=customer
+    ).conversation
     hand_off(chat, reason=HandoffReason.CUSTOMER_REQUEST)
     reply_as_agent(chat, agent=agent, text="note", internal=True)
     assert all(not m.internal for m in services.history(chat))

@@ -18,8 +18,8 @@ from django.utils import timezone
 from ponton.accounts.models import User
 from ponton.conftest import KB, has_human_exit
 from ponton.conversations import surveys
+from ponton.conversations.lifecycle import reply_as_agent, set_status
 from ponton.conversations.models import Conversation, Survey, SurveyKind
-from ponton.conversations.services import reply_as_agent, set_status
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.portal.tests.conftest import open_request
 from ponton.tasks.services import run_due

@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ponton.conversations.forms import ContactForm
-from ponton.conversations.hours import availability
+from ponton.connectors.webform.forms import ContactForm
+from ponton.connectors.webform.services import ContactRequest, request_contact
+from ponton.conversations.calendars import availability
 from ponton.conversations.models import Conversation
-from ponton.conversations.services import ContactRequest, request_contact
 
 DONE_SESSION_KEY = "contact_done"
 
@@ -35,10 +35,10 @@ def contact(request: HttpRequest) -> HttpResponse:
                     form.add_error(field_name, error)
         else:
             request.session[DONE_SESSION_KEY] = conversation.pk
-            return redirect(reverse("conversations:contact_done"))
+            return redirect(reverse("webform:contact_done"))
     return render(
         request,
-        "conversations/contact.html",
+        "webform/contact.html",
         {"form": form, "availability": availability(), "signed_in": request.user.is_authenticated},
     )
 
@@ -47,9 +47,9 @@ def contact_done(request: HttpRequest) -> HttpResponse:
     pk = request.session.get(DONE_SESSION_KEY)
     conversation = Conversation.objects.filter(pk=pk).first() if pk else None
     if conversation is None:
-        return redirect("conversations:contact")
+        return redirect("webform:contact")
     return render(
         request,
-        "conversations/contact_done.html",
+        "webform/contact_done.html",
         {"conversation": conversation, "availability": availability()},
     )

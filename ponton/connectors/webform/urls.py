@@ -1,8 +1,8 @@
 from django.urls import path
 
-from ponton.conversations import views
+from ponton.connectors.webform import views
 
-app_name = "conversations"
+app_name = "webform"
 
 urlpatterns = [
     path("", views.contact, name="contact"),

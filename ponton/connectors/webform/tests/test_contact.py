@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from ponton.conftest import KB
-from ponton.conversations.hours import availability
+from ponton.conversations.calendars import availability
 from ponton.conversations.models import (
     Author,
     Conversation,

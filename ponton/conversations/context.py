@@ -1,0 +1,101 @@
+"""The context packet: what an agent reads first so the customer never repeats themselves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ponton.accounts.models import User
+from ponton.conversations.models import Conversation
+from ponton.journeys.models import EventKind, JourneyEvent
+
+# How far back the customer's searches and reads are gathered.
+CONTEXT_LOOKBACK = timedelta(hours=24)
+
+
+def context_packet(
+    conversation: Conversation, *, reason: str, signals: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What the agent needs so the customer never repeats themselves: who they
+    are, what they searched, read and tried, and the whole conversation."""
+    since = timezone.now() - CONTEXT_LOOKBACK
+    customer = conversation.customer
+    if customer is not None:
+        events: QuerySet[JourneyEvent] = JourneyEvent.objects.filter(
+            customer=customer, occurred_at__gte=since
+        )
+    elif conversation.visitor_id:
+        events = JourneyEvent.objects.filter(
+            visitor_id=conversation.visitor_id, occurred_at__gte=since
+        )
+    else:
+        events = JourneyEvent.objects.none()
+    searches: list[dict[str, Any]] = []
+    viewed: list[dict[str, Any]] = []
+    feedback: list[dict[str, Any]] = []
+    for event in events.order_by("occurred_at", "id"):
+        at = event.occurred_at.isoformat()
+        data = event.data
+        if event.kind == EventKind.SEARCH:
+            searches.append(
+                {"query": data.get("query", ""), "results": data.get("results", 0), "at": at}
+            )
+        elif event.kind == EventKind.ARTICLE_VIEW:
+            viewed.append(
+                {"article": data.get("article"), "title": data.get("title", ""), "at": at}
+            )
+        elif event.kind == EventKind.ARTICLE_FEEDBACK:
+            feedback.append(
+                {"title": data.get("title", ""), "helpful": data.get("helpful"), "at": at}
+            )
+    transcript = [
+        {"author": m.author, "text": m.text, "at": m.created_at.isoformat()}
+        for m in conversation.messages.filter(internal=False).order_by("id")
+    ]
+    return {
+        "reason": reason,
+        "signals": signals,
+        "transcript": transcript,
+        "searches": searches,
+        "articles_viewed": viewed,
+        "feedback": feedback,
+        "detected_need": conversation.detected_need,
+        "articles_offered": conversation.offered_articles,
+        "failed_attempts": conversation.failed_attempts,
+        "customer": _customer_summary(customer, conversation),
+    }
+
+
+def _customer_summary(customer: User | None, conversation: Conversation) -> dict[str, Any]:
+    if customer is None:
+        return {
+            "name": conversation.name,
+            "email": conversation.email,
+            "language": conversation.language,
+        }
+    summary: dict[str, Any] = {
+        "id": customer.pk,
+        "name": customer.get_full_name() or customer.username,
+        "email": customer.email,
+        "language": customer.language,
+    }
+    profile = getattr(customer, "profile", None)
+    if profile is not None:
+        summary.update(
+            customer_number=profile.customer_number,
+            plan=profile.plan,
+            modules=profile.modules,
+            segment=profile.segment,
+            prefers_person=profile.prefers_person,
+            preferred_channel=profile.preferred_channel,
+            accessibility_needs=profile.accessibility_needs,
+            referent_advisor=(
+                profile.referent_advisor.get_full_name() or profile.referent_advisor.username
+                if profile.referent_advisor
+                else ""
+            ),
+        )
+    return summary
