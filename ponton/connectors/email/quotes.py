@@ -103,13 +103,22 @@ def _attribution_at(lines: list[str], index: int) -> bool:
         normalised = _normalise(line)
         if not normalised or normalised.startswith(">"):
             break
+        if window and _ends_sentence(window[-1]):
+            break  # "Le colis est arrivé." then "Support a écrit :" are two things
         window.append(normalised)
         joined = " ".join(window)
         if any(pattern.match(joined) for pattern in _ATTRIBUTIONS):
             return True
-        if _BARE_ATTRIBUTION.match(joined) and _quote_follows(lines, index + len(window)):
-            return True
-    return False
+    # Without a leading "On"/"Le", only a whole line followed by quoted lines is trusted.
+    return bool(_BARE_ATTRIBUTION.match(first)) and _quote_follows(lines, index + 1)
+
+
+def _ends_sentence(line: str) -> bool:
+    """True for a line ending a sentence, not an abbreviation ("déc.", "mar.") of a date."""
+    if line.endswith(("!", "?")):
+        return True
+    last_word = line.rsplit(" ", 1)[-1]
+    return last_word.endswith(".") and len(last_word.rstrip(".")) > 4
 
 
 def _quote_follows(lines: list[str], index: int) -> bool:
