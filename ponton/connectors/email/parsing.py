@@ -144,9 +144,23 @@ _ENGLISH_WORDS = frozenset({
 
 
 def parse(raw: bytes) -> ParsedEmail:
-    """Read one raw mail as an MTA pipes it or IMAP fetches it."""
+    """Read one raw mail as an MTA pipes it or IMAP fetches it.
+
+    Raises UnparseableEmail, and nothing else, for bytes that cannot be read: the command
+    turns it into exit code 65 rather than a crash the MTA would retry forever.
+    """
     if not raw.strip():
         raise UnparseableEmail("empty message")
+    try:
+        return _parse(raw)
+    except UnparseableEmail:
+        raise
+    except (IndexError, KeyError, TypeError, AttributeError, ValueError) as error:
+        # The stdlib's structured header parsers still trip on some malformed parameters.
+        raise UnparseableEmail(f"malformed structure: {error!r}") from error
+
+
+def _parse(raw: bytes) -> ParsedEmail:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     if not isinstance(message, EmailMessage) or not list(message.keys()):
         raise UnparseableEmail("no header fields")
@@ -366,7 +380,7 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
     for candidate in candidates:
         try:
             return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # unknown, undecodable, or a NUL in the charset name
             continue
     return data.decode("utf-8", "replace")
 
@@ -385,8 +399,16 @@ def _body_parts(message: EmailMessage) -> tuple[Message | None, Message | None]:
     try:
         plain = message.get_body(preferencelist=("plain",))
         html = message.get_body(preferencelist=("html",))
-    except (ValueError, IndexError, KeyError):
-        return None, None
+    except (ValueError, IndexError, KeyError, AttributeError):
+        # The stdlib trips on some malformed parameters (and on a multipart whose boundary
+        # never appears): find the first inline text parts by hand from the raw headers.
+        found: dict[str, Message] = {}
+        for part, _in_report in _leaves(message):
+            disposition = _first(part, "Content-Disposition").split(";", 1)[0].strip().lower()
+            subtype = part.get_content_subtype()
+            if part.get_content_maintype() == "text" and disposition != "attachment":
+                found.setdefault(subtype, part)
+        return found.get("plain"), found.get("html")
     return plain, html
 
 
@@ -425,7 +447,7 @@ def _attachments(message: Message, body_ids: set[int], html: str) -> Iterator[Pa
             "message/disposition-notification",
         ):
             continue  # the report's machinery, read by _bounced_*, not a customer's file
-        disposition = (part.get_content_disposition() or "").lower()
+        disposition = _first(part, "Content-Disposition").split(";", 1)[0].strip().lower()
         raw_name = _filename(part)
         is_body_text = content_type in ("text/plain", "text/html") and not raw_name
         if is_body_text and disposition != "attachment":

@@ -390,6 +390,21 @@ def test_a_language_is_guessed_from_the_words_when_not_declared() -> None:
     assert parse(_mail(body="OK\n")).language == ""
 
 
+def test_a_parameter_the_stdlib_cannot_parse_does_not_lose_the_mail() -> None:
+    # "filename*" with nothing after it makes the stdlib's parameter parser raise IndexError.
+    raw = _mail(
+        body=(
+            "--b\nContent-Type: text/plain; charset=utf-8\n\nLa pièce jointe est cassée.\n"
+            "--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename*\n"
+            "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b--\n"
+        ),
+        content_type='Content-Type: multipart/mixed; boundary="b"',
+    )
+    parsed = parse(raw)
+    assert parsed.clean_text == "La pièce jointe est cassée."
+    assert [a.content_type for a in parsed.attachments] == ["application/pdf"]
+
+
 @pytest.mark.parametrize("raw", [b"", b"   \n\n", b"\x00\x01\x02\xff\xfe garbage"])
 def test_bytes_that_are_not_a_mail_are_unparseable(raw: bytes) -> None:
     with pytest.raises(UnparseableEmail):
