@@ -1,0 +1,1 @@
+"""The email channel: raw RFC 5322 mail in, customer messages out."""
