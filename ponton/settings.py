@@ -204,6 +204,10 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Ponton <support@ponton.example>")
+# Mailboxes customers write to, polled by the workers and `ponton fetch-mail`: IMAP URLs,
+# comma-separated (format in ponton/connectors/email/imap.py), checked at start-up.
+PONTON_IMAP_MAILBOXES = envlist("PONTON_IMAP_MAILBOXES", [])
+PONTON_IMAP_POLL_SECONDS = envint("PONTON_IMAP_POLL_SECONDS", 60, minimum=5)
 
 # API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
