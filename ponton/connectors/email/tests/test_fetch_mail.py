@@ -40,10 +40,14 @@ def test_workers_poll_the_mailboxes_every_configured_period_only_when_there_are_
 ) -> None:
     from ponton.connectors import tasks as connector_tasks
 
-    assert "connectors.fetch_mail" not in tasks._periodic  # nothing configured in tests
-    settings.PONTON_IMAP_MAILBOXES = ["imaps://u:pw@mail.example.com"]
-    settings.PONTON_IMAP_POLL_SECONDS = 30
     try:
+        tasks._periodic.pop("connectors.fetch_mail", None)
+        settings.PONTON_IMAP_MAILBOXES = []
+        importlib.reload(connector_tasks)
+        assert "connectors.fetch_mail" not in tasks._periodic
+
+        settings.PONTON_IMAP_MAILBOXES = ["imaps://u:pw@mail.example.com"]
+        settings.PONTON_IMAP_POLL_SECONDS = 30
         importlib.reload(connector_tasks)
 
         assert tasks._periodic["connectors.fetch_mail"] == timedelta(seconds=30)
