@@ -28,6 +28,9 @@ from ponton.knowledge.services import (
     save_translation,
 )
 
+# Real mail servers as fixtures for any test: `imap_server` (Dovecot), `smtp_sink`.
+pytest_plugins = ["ponton.connectors.email.testing"]
+
 PASSWORD = "Ponton-test-password-42"
 
 

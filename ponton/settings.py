@@ -211,6 +211,10 @@ PONTON_SUPPORT_EMAIL = envemail("PONTON_SUPPORT_EMAIL", "support@ponton.example"
 PONTON_SUPPORT_NAME = envstr("PONTON_SUPPORT_NAME", "Ponton")
 # A received mail larger than this is refused whole (the MTA bounces it to the sender).
 PONTON_EMAIL_MAX_BYTES = envint("PONTON_EMAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=64 * 1024)
+# Mailboxes customers write to, polled by the workers and `ponton fetch-mail`: IMAP URLs,
+# comma-separated (format in ponton/connectors/email/imap.py), checked at start-up.
+PONTON_IMAP_MAILBOXES = envlist("PONTON_IMAP_MAILBOXES", [])
+PONTON_IMAP_POLL_SECONDS = envint("PONTON_IMAP_POLL_SECONDS", 60, minimum=5)
 
 # API -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -5,3 +5,6 @@ class ConnectorsConfig(AppConfig):
     name = "ponton.connectors"
     label = "connectors"
     verbose_name = "Channels and connectors"
+
+    def ready(self) -> None:
+        from ponton.connectors import tasks  # noqa: F401  (registers the task handlers)

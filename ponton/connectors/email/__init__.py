@@ -1,1 +1,1 @@
-"""The email channel: raw RFC 5322 mail in, customer messages out."""
+"""The email channel: mail in (an MTA pipe or IMAP), answers out by SMTP, on one conversation."""
