@@ -22,6 +22,7 @@ urlpatterns = [
     *i18n_patterns(
         path("", include("ponton.knowledge.urls")),
         path("contact/", include("ponton.connectors.webform.urls")),
+        path("email/", include("ponton.connectors.email.urls")),
         path("accounts/", include("ponton.accounts.urls")),
         path("agent/supervision/", include("ponton.conversations.supervision_urls")),
         path("agent/", include("ponton.conversations.inbox_urls")),

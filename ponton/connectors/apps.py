@@ -7,4 +7,4 @@ class ConnectorsConfig(AppConfig):
     verbose_name = "Channels and connectors"
 
     def ready(self) -> None:
-        from ponton.connectors import tasks  # noqa: F401  (registers the task handlers)
+        from ponton.connectors.email import tasks  # noqa: F401  (registers the task handlers)

@@ -98,7 +98,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def _thread(conversation: Conversation, after: int | None = None) -> QuerySet[Any]:
     return (
         access.messages_after(conversation, after, staff=True)
-        .select_related("author_user")
+        .select_related("author_user", "email")  # `email`: the email channel's record, if any
         .prefetch_related("attachments")
     )
 

@@ -1,5 +1,5 @@
-"""Background work of conversations: emails to customers, surveys, re-routing and
-service-level checks."""
+"""Background work of conversations: surveys, re-routing and service-level checks
+(answers leave by the email channel's tasks)."""
 
 from __future__ import annotations
 
@@ -13,35 +13,8 @@ from django.utils.translation import override
 
 from ponton.accounts.models import Role, User
 from ponton.conversations import routing, sla, surveys
-from ponton.conversations.models import Conversation, Message, Survey
+from ponton.conversations.models import Conversation, Survey
 from ponton.tasks.services import register
-
-
-@register("conversations.email_reply")
-def email_reply(message_id: int) -> None:
-    """Tell the customer an advisor answered, with the answer, by email."""
-    message = (
-        Message.objects.select_related("conversation", "author_user")
-        .filter(pk=message_id, internal=False)
-        .first()
-    )
-    if message is None or not message.conversation.email:
-        return
-    conversation = message.conversation
-    with override(conversation.language):
-        send_mail(
-            subject=_("Answer to your request #%(id)s") % {"id": conversation.pk},
-            message=_(
-                "Hello,\n\n%(agent)s answered your request:\n\n%(text)s\n\n"
-                "To answer, reply in your customer space or in the chat.\n"
-            )
-            % {
-                "agent": message.author_user.first_name if message.author_user else _("An advisor"),
-                "text": message.text,
-            },
-            from_email=None,
-            recipient_list=[conversation.email],
-        )
 
 
 @register("conversations.send_survey")

@@ -38,7 +38,7 @@ def test_fetch_mail_without_a_mailbox_exits_with_ex_config_and_a_json_last_line(
 def test_workers_poll_the_mailboxes_every_configured_period_only_when_there_are_some(
     settings: Any,
 ) -> None:
-    from ponton.connectors import tasks as connector_tasks
+    from ponton.connectors.email import tasks as connector_tasks
 
     try:
         tasks._periodic.pop("connectors.fetch_mail", None)

@@ -1,4 +1,5 @@
-"""Background work of the channels: polling the IMAP mailboxes customers write to."""
+"""The email channel's background work: mail out through the durable task queue (retried
+with backoff, sent once), and the IMAP mailboxes polled for mail in."""
 
 from __future__ import annotations
 
@@ -7,10 +8,23 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from ponton.connectors.email import imap
+from ponton.connectors.email import imap, outbound
 from ponton.tasks.services import register
 
 logger = logging.getLogger(__name__)
+
+
+@register("conversations.email_reply")
+def email_reply(message_id: int) -> None:
+    """An agent's answer, by email, threaded to the customer's last mail."""
+    outbound.deliver(message_id, kind=outbound.Kind.REPLY)
+
+
+@register("email.acknowledge")
+def acknowledge(message_id: int) -> None:
+    """The automatic acknowledgement of a new email: when a person answers, and maybe an
+    article with a one-click "this solved my problem"."""
+    outbound.deliver(message_id, kind=outbound.Kind.ACKNOWLEDGEMENT)
 
 
 def fetch_mail() -> None:
