@@ -1,5 +1,6 @@
-"""The supervision page: queues per team, each agent's availability and load, and
-the conversations that missed their service level. Supervisors and admins only;
+"""The supervision page: queues per team, each agent's availability and load, the
+conversations that missed their service level, and how far behind the insights'
+rollup is. Supervisors and admins only;
 the page re-reads itself when the inbox websocket says something changed."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ponton.accounts.models import Availability, Role, Team, User
 from ponton.accounts.permissions import supervisor_required
 from ponton.conversations import routing, sla
 from ponton.conversations.models import Conversation, State, Status
+from ponton.insights.progress import RollupLag, rollup_lag
 
 BREACHED_SHOWN = 50
 
@@ -50,6 +52,7 @@ class Board:
     queues: list[Queue]
     agents: list[AgentLoad]
     breached: list[Conversation]
+    rollup: RollupLag
     totals: dict[str, int] = field(default_factory=dict)
 
 
@@ -110,7 +113,14 @@ def board(now: datetime | None = None) -> Board:
         "at_risk": sum(q.at_risk for q in queues),
         "breached": sum(q.breached for q in queues),
     }
-    return Board(now=now, queues=queues, agents=agents, breached=breached, totals=totals)
+    return Board(
+        now=now,
+        queues=queues,
+        agents=agents,
+        breached=breached,
+        rollup=rollup_lag(now),
+        totals=totals,
+    )
 
 
 @supervisor_required
