@@ -1,5 +1,6 @@
-"""The supervision page: queues per team, each agent's availability and load, and
-the conversations that missed their service level. Supervisors and admins only;
+"""The supervision page: queues per team, each agent's availability and load, the
+conversations that missed their service level, and (insights' own tag) how far behind
+the insights' rollup is. Supervisors and admins only;
 the page re-reads itself when the inbox websocket says something changed."""
 
 from __future__ import annotations
@@ -110,7 +111,13 @@ def board(now: datetime | None = None) -> Board:
         "at_risk": sum(q.at_risk for q in queues),
         "breached": sum(q.breached for q in queues),
     }
-    return Board(now=now, queues=queues, agents=agents, breached=breached, totals=totals)
+    return Board(
+        now=now,
+        queues=queues,
+        agents=agents,
+        breached=breached,
+        totals=totals,
+    )
 
 
 @supervisor_required

@@ -176,7 +176,7 @@ def generate(
 
     written = 0
     for batch in batches():
-        _insert(batch)
+        write_events(batch)
         written += len(batch)
         if progress is not None:
             progress(written)
@@ -184,7 +184,8 @@ def generate(
 
 
 @transaction.atomic
-def _insert(rows: list[Row]) -> None:
+def write_events(rows: list[Row]) -> None:
+    """Insert journey events as they are given: COPY on PostgreSQL, batched inserts elsewhere."""
     if connection.vendor == "postgresql":
         table = JourneyEvent._meta.db_table
         columns = "occurred_at, kind, session_id, visitor_id, customer_id, channel, language, data"

@@ -69,7 +69,9 @@ EventRow = tuple[int, uuid.UUID, datetime, str, int | None, str, str, str, dict[
 OwnerKey = tuple[str, Any]
 
 
-STAFF_KINDS = frozenset({EventKind.ASSIGNMENT, EventKind.STATUS_CHANGE})
+STAFF_KINDS = frozenset(
+    {EventKind.ASSIGNMENT, EventKind.STATUS_CHANGE, EventKind.HAND_BACK, EventKind.MERGE}
+)
 STAFF_AUTHORS = frozenset({"agent", "system"})
 
 

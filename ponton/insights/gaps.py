@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ponton.conversations.models import Author, Message
 from ponton.insights import themes
+from ponton.insights.batches import batches
 from ponton.insights.periods import Period
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.models import Article, ArticleTranslation, Feedback
@@ -114,15 +115,18 @@ def _assistant_misses(period: Period) -> list[Unanswered]:
             data__decision="unknown",
         ).values_list("occurred_at", "language", "data")
     )
-    conversations = {d.get("conversation") for _at, _lang, d in turns} - {None}
+    conversations = sorted(
+        {c for _at, _lang, d in turns if isinstance(c := d.get("conversation"), int)}
+    )
     messages: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    for conversation, at, text in (
-        Message.objects.filter(conversation_id__in=conversations, author=Author.CUSTOMER)
-        .exclude(text__startswith="[")  # a choice clicked, not words
-        .order_by("id")
-        .values_list("conversation_id", "created_at", "text")
-    ):
-        messages[conversation].append((at, text))
+    for chunk in batches(conversations):
+        for conversation, at, text in (
+            Message.objects.filter(conversation_id__in=chunk, author=Author.CUSTOMER)
+            .exclude(text__startswith="[")  # a choice clicked, not words
+            .order_by("id")
+            .values_list("conversation_id", "created_at", "text")
+        ):
+            messages[conversation].append((at, text))
     found = []
     for at, language, data in turns:
         before = [t for when, t in messages.get(data.get("conversation"), []) if when <= at]
@@ -188,21 +192,19 @@ class ArticleHealth:
 def negative_feedback(period: Period) -> list[ArticleHealth]:
     """Articles readers said did not help (at least twice, and 40 % of answers),
     with the assistant's "it did not solve it" beside them."""
+    feedback = Feedback.objects.filter(created_at__gte=period.since, created_at__lt=period.until)
     rows = (
-        Feedback.objects.filter(created_at__gte=period.since, created_at__lt=period.until)
-        .values("translation")
+        feedback.values("translation")
+        .order_by()
         .annotate(yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False)))
     )
     counts = {r["translation"]: (r["yes"], r["no"]) for r in rows}
-    translations = ArticleTranslation.objects.filter(pk__in=counts).select_related("article__owner")
+    translations = ArticleTranslation.objects.filter(
+        pk__in=feedback.values("translation")
+    ).select_related("article__owner")
     comments: dict[int, list[str]] = defaultdict(list)
     for translation_id, comment in (
-        Feedback.objects.filter(
-            translation__in=counts,
-            helpful=False,
-            created_at__gte=period.since,
-            created_at__lt=period.until,
-        )
+        feedback.filter(helpful=False)
         .exclude(comment="")
         .order_by("-created_at")
         .values_list("translation", "comment")

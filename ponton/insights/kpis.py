@@ -14,14 +14,27 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ponton.accounts.models import CustomerProfile
 from ponton.conversations.models import Conversation
 from ponton.insights import facts as definitions
+from ponton.insights.batches import batches
 from ponton.insights.facts import EVENT_FIELDS, EventRow, SessionFacts
 from ponton.insights.models import RollupState, SessionConversation, SessionFact
 from ponton.insights.periods import Filters, Period, conversations_of_team
@@ -31,6 +44,10 @@ from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.journeys.services import SESSION_GAP
 
 CHUNK = 5000
+# A rollup batch covers at most a day, and at most this many journey events
+# (read into memory at once); the contacts are brought up to date in batches of
+# this many contacts.
+BATCH_EVENTS = 100_000
 Source = Literal["auto", "direct", "rollup"]
 
 
@@ -110,11 +127,6 @@ def _rate(part: int, whole: int) -> float | None:
 # Direct computation from the journey log -----------------------------------------------
 
 
-def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _rows(queryset: QuerySet[JourneyEvent]) -> Iterator[EventRow]:
     return queryset.values_list(*EVENT_FIELDS).iterator(chunk_size=CHUNK)
 
@@ -143,20 +155,20 @@ def direct_facts(since: datetime, until: datetime) -> list[SessionFacts]:
         horizon += SESSION_GAP
     if not rows:
         return []
-    conversations = sorted(
-        {
-            c
-            for row in rows
-            if row[3] == EventKind.HANDOFF
-            and (c := definitions.conversation_of(row[8])) is not None
-        }
-    )
+    # Every handoff of the conversations handed off in these sessions, earlier ones
+    # included (a wall is judged since the conversation's previous handoff): a
+    # subquery over the window, whatever the number of conversations.
     handoffs: list[EventRow] = []
-    for chunk in _chunks(conversations):
+    if any(row[3] == EventKind.HANDOFF for row in rows):
+        handed_off = JourneyEvent.objects.filter(
+            kind=EventKind.HANDOFF,
+            occurred_at__gte=since,
+            occurred_at__lte=max(row[2] for row in rows),
+        ).values("data__conversation")
         handoffs.extend(
             _rows(
                 JourneyEvent.objects.filter(
-                    kind=EventKind.HANDOFF, data__conversation__in=chunk
+                    kind=EventKind.HANDOFF, data__conversation__in=Subquery(handed_off)
                 ).order_by()
             )
         )
@@ -185,9 +197,8 @@ def direct_facts(since: datetime, until: datetime) -> list[SessionFacts]:
 
 
 def _segments(customer_ids: Iterable[int]) -> dict[int, str]:
-    ids = list(set(customer_ids))
     segments: dict[int, str] = {}
-    for chunk in _chunks(ids):
+    for chunk in batches(sorted(set(customer_ids))):
         segments.update(
             CustomerProfile.objects.filter(user_id__in=chunk).values_list("user_id", "segment")
         )
@@ -275,56 +286,48 @@ def _rolled_up(period: Period, filters: Filters) -> QuerySet[SessionFact]:
     return facts
 
 
-def _late_contacts(after_event_id: int) -> list[EventRow]:
+def _contacts_after(event_id: int) -> QuerySet[JourneyEvent]:
     """Contacts logged after the rollup last looked (they may follow rolled-up attempts)."""
-    return list(
-        _rows(
-            JourneyEvent.objects.filter(
-                kind__in=definitions.ESCALATION_KINDS, id__gt=after_event_id
-            ).order_by()
+    return JourneyEvent.objects.filter(
+        kind__in=definitions.ESCALATION_KINDS, id__gt=event_id
+    ).order_by()
+
+
+def _followed_by(contacts: QuerySet[JourneyEvent]) -> Q:
+    """The open selfcare attempts one of `contacts` follows within 72 hours, matched on the
+    attempt's owner as `facts.ContactTimes` matches it: its customer, else its visitor,
+    else its session. A join in SQL, whatever the number of contacts."""
+    deadline = ExpressionWrapper(
+        OuterRef("selfcare_at") + definitions.FOLLOW_UP, output_field=DateTimeField()
+    )
+    within = contacts.filter(occurred_at__gte=OuterRef("selfcare_at"), occurred_at__lte=deadline)
+    anonymous = Q(customer_id__isnull=True)
+    return Q(selfcare_attempt=True, followed_by_contact=False) & (
+        Q(Exists(within.filter(customer_id=OuterRef("customer_id"))), customer_id__isnull=False)
+        | (
+            anonymous
+            & ~Q(visitor_id="")
+            & Q(Exists(within.filter(visitor_id=OuterRef("visitor_id"))))
+        )
+        | (
+            anonymous
+            & Q(visitor_id="")
+            & Q(Exists(within.filter(session_id=OuterRef("session_id"))))
         )
     )
 
 
-def _followed_late(facts: QuerySet[SessionFact], contacts: list[EventRow]) -> list[SessionFact]:
+def _followed_late(
+    facts: QuerySet[SessionFact], contacts: QuerySet[JourneyEvent]
+) -> QuerySet[SessionFact]:
     """The rolled-up attempts, not yet followed by a contact, that these later contacts follow."""
-    if not contacts:
-        return []
-    earliest = min(row[2] for row in contacts)
-    latest = max(row[2] for row in contacts)
-    customers = {row[4] for row in contacts if row[4] is not None}
-    visitors = {row[5] for row in contacts if row[5]}
-    sessions = {row[1] for row in contacts}
-    candidates = (
-        facts.filter(
-            selfcare_attempt=True,
-            followed_by_contact=False,
-            selfcare_at__gte=earliest - definitions.FOLLOW_UP,
-            selfcare_at__lte=latest,
-        )
-        .filter(
-            Q(customer_id__in=customers)
-            | Q(customer_id__isnull=True, visitor_id__in=visitors)
-            | Q(customer_id__isnull=True, visitor_id="", session_id__in=sessions)
-        )
-        .only("session_id", "started_at", "selfcare_at", "customer_id", "visitor_id")
-    )
-    times = definitions.ContactTimes(contacts)
-    followed = []
-    for fact in candidates:
-        probe = SessionFacts(
-            session_id=fact.session_id,
-            started_at=fact.started_at,
-            ended_at=fact.started_at,
-            channel="",
-            language="",
-            customer_id=fact.customer_id,
-            visitor_id=fact.visitor_id,
-            selfcare_at=fact.selfcare_at,
-        )
-        if times.followed(probe):
-            followed.append(fact)
-    return followed
+    span = contacts.aggregate(earliest=Min("occurred_at"), latest=Max("occurred_at"))
+    if span["earliest"] is None:
+        return facts.none()
+    return facts.filter(
+        selfcare_at__gte=span["earliest"] - definitions.FOLLOW_UP,
+        selfcare_at__lte=span["latest"],
+    ).filter(_followed_by(contacts))
 
 
 def rollup_totals(
@@ -345,10 +348,11 @@ def rollup_totals(
         }
     state = state or rollup_state()
     if state is not None:
-        for fact in _followed_late(facts, _late_contacts(state.last_event_id)):
+        late = _followed_late(facts, _contacts_after(state.last_event_id))
+        for started_at in late.values_list("started_at", flat=True):
             total.deflected -= 1
             if daily:
-                by_day[_local_day(fact.started_at)].deflected -= 1
+                by_day[_local_day(started_at)].deflected -= 1
     return total, by_day
 
 
@@ -383,45 +387,70 @@ def session_totals(
     return old + new, merged
 
 
-def _write_facts(since: datetime, until: datetime) -> int:
-    SessionFact.objects.filter(started_at__gte=since, started_at__lt=until).delete()
-    items = direct_facts(since, until)
+# The columns of a `SessionFact`, each the attribute of the same name of `SessionFacts`.
+FACT_COLUMNS = (
+    "session_id",
+    "started_at",
+    "ended_at",
+    "channel",
+    "language",
+    "customer_id",
+    "visitor_id",
+    "events",
+    "searched",
+    "read_article",
+    "used_assistant",
+    "selfcare_attempt",
+    "selfcare_at",
+    "resolved",
+    "escalated",
+    "handed_off",
+    "followed_by_contact",
+    "microseconds_to_escalation",
+    "handoffs",
+    "wall_handoffs",
+)
+LINK_COLUMNS = ("session_id", "conversation_id")
+
+
+def _copy(table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    """COPY rows into a table on PostgreSQL: a batch of tens of thousands of facts in
+    a fraction of the time of INSERTs, and no parameters at all. Errors are Django's
+    (`IntegrityError`…), as from any other query."""
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_facts(items: list[SessionFacts]) -> None:
+    facts = [tuple(getattr(f, column) for column in FACT_COLUMNS) for f in items]
+    links = [(f.session_id, c) for f in items for c in sorted(f.conversations)]
+    if connection.vendor == "postgresql":
+        _copy(SessionFact._meta.db_table, FACT_COLUMNS, facts)
+        _copy(SessionConversation._meta.db_table, LINK_COLUMNS, links)
+        return
     SessionFact.objects.bulk_create(
-        [
-            SessionFact(
-                session_id=f.session_id,
-                started_at=f.started_at,
-                ended_at=f.ended_at,
-                channel=f.channel,
-                language=f.language,
-                customer_id=f.customer_id,
-                visitor_id=f.visitor_id,
-                events=f.events,
-                searched=f.searched,
-                read_article=f.read_article,
-                used_assistant=f.used_assistant,
-                selfcare_attempt=f.selfcare_attempt,
-                selfcare_at=f.selfcare_at,
-                resolved=f.resolved,
-                escalated=f.escalated,
-                handed_off=f.handed_off,
-                followed_by_contact=f.followed_by_contact,
-                microseconds_to_escalation=f.microseconds_to_escalation,
-                handoffs=f.handoffs,
-                wall_handoffs=f.wall_handoffs,
-            )
-            for f in items
-        ],
+        [SessionFact(**dict(zip(FACT_COLUMNS, row, strict=True))) for row in facts],
         batch_size=CHUNK,
     )
     SessionConversation.objects.bulk_create(
-        [
-            SessionConversation(session_id=f.session_id, conversation_id=c)
-            for f in items
-            for c in sorted(f.conversations)
-        ],
+        [SessionConversation(session_id=s, conversation_id=c) for s, c in links],
         batch_size=CHUNK,
     )
+
+
+def _write_facts(since: datetime, until: datetime) -> int:
+    """Write the facts of the sessions that started in [since, until), in place of any there."""
+    SessionConversation.objects.filter(
+        session__started_at__gte=since, session__started_at__lt=until
+    ).delete()
+    SessionFact.objects.filter(started_at__gte=since, started_at__lt=until).delete()
+    items = direct_facts(since, until)
+    _insert_facts(items)
     return len(items)
 
 
@@ -440,37 +469,94 @@ def _finished_before(now: datetime) -> datetime:
     return min(first, limit) if first is not None else limit
 
 
-def roll_up(*, until: datetime | None = None, now: datetime | None = None) -> int:
-    """Roll up the finished sessions, a day at a time from where the rollup
-    stopped, after marking the rolled-up attempts that contacts logged since
-    now follow. Idempotent. Returns the sessions written."""
+def _locked_state() -> RollupState:
+    """The rollup's progress, locked until the end of the transaction: two workers
+    rolling up at once take turns, batch by batch, and never write a batch twice."""
+    state, _created = RollupState.objects.select_for_update().get_or_create(name="sessions")
+    return state
+
+
+def _mark_followed(up_to_event_id: int, batch_events: int) -> None:
+    """Mark the rolled-up attempts that the contacts logged since the rollup last looked
+    (up to event `up_to_event_id`) follow, `batch_events` contacts at a time, each batch
+    committed with the event it reached."""
+    while True:
+        with transaction.atomic():
+            state = _locked_state()
+            if state.last_event_id >= up_to_event_id:
+                return
+            pending = _contacts_after(state.last_event_id).filter(id__lte=up_to_event_id)
+            end = next(
+                iter(
+                    pending.order_by("id").values_list("id", flat=True)[
+                        batch_events - 1 : batch_events
+                    ]
+                ),
+                up_to_event_id,
+            )
+            late = _followed_late(SessionFact.objects.all(), pending.filter(id__lte=end))
+            late.update(followed_by_contact=True)
+            state.last_event_id = end
+            state.save()
+
+
+def _first_day() -> datetime | None:
+    first = (
+        JourneyEvent.objects.order_by("occurred_at").values_list("occurred_at", flat=True).first()
+    )
+    if first is None:
+        return None
+    return timezone.localtime(first).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _batch_end(start: datetime, limit: datetime, batch_events: int) -> datetime:
+    """A day after `start` at most, and no further than the `batch_events`-th event after it
+    (unless they all happened at the same instant)."""
+    end = min(start + timedelta(days=1), limit)
+    nth = next(
+        iter(
+            JourneyEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+            .order_by("occurred_at")
+            .values_list("occurred_at", flat=True)[batch_events : batch_events + 1]
+        ),
+        None,
+    )
+    return nth if nth is not None and nth > start else end
+
+
+def _roll_up_batch(limit: datetime, batch_events: int) -> int | None:
+    """Write the next batch of finished sessions and move the watermark past them, in one
+    transaction: a crash loses the batch, never half of it. None when there is nothing
+    left before `limit`."""
+    with transaction.atomic():
+        state = _locked_state()
+        start = state.rolled_until or _first_day()
+        if start is None or start >= limit:
+            return None
+        end = _batch_end(start, limit, batch_events)
+        written = _write_facts(start, end)
+        state.rolled_until = end
+        state.save()
+    return written
+
+
+def roll_up(
+    *,
+    until: datetime | None = None,
+    now: datetime | None = None,
+    batch_events: int = BATCH_EVENTS,
+) -> int:
+    """Roll up the finished sessions in bounded batches from where the rollup stopped,
+    after marking the rolled-up attempts that the contacts logged since then follow.
+    Each batch commits with its progress (`RollupState`), so a run that dies resumes
+    where it stopped, and nothing is counted twice. Returns the sessions written."""
     now = now or timezone.now()
     limit = min(until, _finished_before(now)) if until else _finished_before(now)
     last_event_id = JourneyEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    with transaction.atomic():
-        state, _created = RollupState.objects.select_for_update().get_or_create(name="sessions")
-        contacts = [r for r in _late_contacts(state.last_event_id) if r[0] <= last_event_id]
-        late = _followed_late(SessionFact.objects.all(), contacts)
-        SessionFact.objects.filter(pk__in=[f.pk for f in late]).update(followed_by_contact=True)
-        state.last_event_id = last_event_id
-        state.save()
-    start = state.rolled_until
-    if start is None:
-        first = (
-            JourneyEvent.objects.order_by("occurred_at")
-            .values_list("occurred_at", flat=True)
-            .first()
-        )
-        if first is None:
-            return 0
-        start = timezone.localtime(first).replace(hour=0, minute=0, second=0, microsecond=0)
+    _mark_followed(last_event_id, batch_events)
     written = 0
-    while start < limit:
-        end = min(start + timedelta(days=1), limit)
-        with transaction.atomic():
-            written += _write_facts(start, end)
-            RollupState.objects.filter(name="sessions").update(rolled_until=end)
-        start = end
+    while (batch := _roll_up_batch(limit, batch_events)) is not None:
+        written += batch
     return written
 
 
@@ -516,10 +602,11 @@ def survey_quantities(period: Period, filters: Filters) -> dict[str, Any]:
         segments = _segments(a[0] for a in answers if a[0] is not None)
         answers = [a for a in answers if a[0] is not None and segments.get(a[0]) == filters.segment]
     if filters.channel or filters.team is not None:
-        ids = {definitions.conversation_of(a[2]) for a in answers} - {None}
+        ids = {c for a in answers if (c := definitions.conversation_of(a[2])) is not None}
         conversations = {
             pk: (channel, team)
-            for pk, channel, team in Conversation.objects.filter(pk__in=ids).values_list(
+            for chunk in batches(sorted(ids))
+            for pk, channel, team in Conversation.objects.filter(pk__in=chunk).values_list(
                 "pk", "channel", "team_id"
             )
         }

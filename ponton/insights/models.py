@@ -62,9 +62,13 @@ class SessionFact(models.Model):
 
 
 class SessionConversation(models.Model):
-    """A conversation that took place in a rolled-up session (for the team filter)."""
+    """A conversation that took place in a rolled-up session (for the team filter).
 
-    session = models.ForeignKey(SessionFact, on_delete=models.CASCADE, related_name="links")
+    The rollup deletes a batch's links itself, in one statement, before its facts:
+    a cascade would read every fact of the batch and delete their links by a list
+    of ids as long as the batch."""
+
+    session = models.ForeignKey(SessionFact, on_delete=models.DO_NOTHING, related_name="links")
     conversation_id = models.BigIntegerField(db_index=True)
 
     def __str__(self) -> str:
@@ -73,7 +77,11 @@ class SessionConversation(models.Model):
 
 class RollupState(models.Model):
     """How far the session rollup goes: the sessions that started before
-    `rolled_until`, with the contacts logged up to event `last_event_id`."""
+    `rolled_until`, with the contacts logged up to event `last_event_id`.
+
+    The rollup's cursor: each batch moves it in the transaction that writes the
+    batch, so a run that dies resumes where it stopped. `now - rolled_until` is
+    how far behind the figures are (the supervision page shows it)."""
 
     name = models.CharField(max_length=32, unique=True, default="sessions")
     rolled_until = models.DateTimeField(null=True, blank=True)

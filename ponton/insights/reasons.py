@@ -24,6 +24,7 @@ from ponton.assistant import actions as selfcare_actions
 from ponton.assistant.knowledge_model import current_model
 from ponton.conversations.models import Author, Conversation, HandoffReason, Message
 from ponton.insights import themes
+from ponton.insights.batches import batches
 from ponton.insights.facts import SELFCARE_KINDS
 from ponton.insights.periods import Filters, Period
 from ponton.journeys.models import EventKind, JourneyEvent
@@ -202,12 +203,13 @@ def _conversations(since: datetime, until: datetime, filters: Filters) -> list[C
 
 def _first_messages(ids: list[int]) -> dict[int, str]:
     first: dict[int, str] = {}
-    for conversation, body in (
-        Message.objects.filter(conversation_id__in=ids, author=Author.CUSTOMER)
-        .order_by("conversation_id", "id")
-        .values_list("conversation_id", "text")
-    ):
-        first.setdefault(conversation, body)
+    for chunk in batches(ids):
+        for conversation, body in (
+            Message.objects.filter(conversation_id__in=chunk, author=Author.CUSTOMER)
+            .order_by("conversation_id", "id")
+            .values_list("conversation_id", "text")
+        ):
+            first.setdefault(conversation, body)
     return first
 
 
@@ -215,23 +217,25 @@ def _sessions_before(ids: list[int]) -> dict[int, tuple[int | None, bool]]:
     """For each conversation: the last article read in its session before it
     started, and whether any selfcare came before it in that session."""
     starts: dict[int, tuple[Any, datetime]] = {}
-    for session, at, data in (
-        JourneyEvent.objects.filter(
-            kind__in=[EventKind.CONTACT_REQUEST, EventKind.MESSAGE, EventKind.HANDOFF],
-            data__conversation__in=ids,
-        )
-        .order_by("occurred_at", "id")
-        .values_list("session_id", "occurred_at", "data")
-    ):
-        starts.setdefault(data["conversation"], (session, at))
-    sessions = {session for session, _at in starts.values()}
+    for chunk in batches(ids):
+        for session, at, data in (
+            JourneyEvent.objects.filter(
+                kind__in=[EventKind.CONTACT_REQUEST, EventKind.MESSAGE, EventKind.HANDOFF],
+                data__conversation__in=chunk,
+            )
+            .order_by("occurred_at", "id")
+            .values_list("session_id", "occurred_at", "data")
+        ):
+            starts.setdefault(data["conversation"], (session, at))
+    sessions = sorted({session for session, _at in starts.values()})
     selfcare: dict[Any, list[tuple[datetime, str, dict[str, Any]]]] = defaultdict(list)
-    for session, at, kind, data in (
-        JourneyEvent.objects.filter(session_id__in=sessions, kind__in=SELFCARE_KINDS)
-        .order_by("occurred_at", "id")
-        .values_list("session_id", "occurred_at", "kind", "data")
-    ):
-        selfcare[session].append((at, kind, data))
+    for chunk in batches(sessions):
+        for session, at, kind, data in (
+            JourneyEvent.objects.filter(session_id__in=chunk, kind__in=SELFCARE_KINDS)
+            .order_by("occurred_at", "id")
+            .values_list("session_id", "occurred_at", "kind", "data")
+        ):
+            selfcare[session].append((at, kind, data))
     found: dict[int, tuple[int | None, bool]] = {}
     for conversation, (session, started) in starts.items():
         before = [e for e in selfcare.get(session, []) if e[0] <= started]
@@ -341,11 +345,12 @@ def classify(conversations: list[Conversation]) -> list[Contact]:
 
 def _titles(article_ids: set[int], lang: str) -> dict[int, str]:
     titles: dict[int, str] = {}
-    for article, language, title in ArticleTranslation.objects.filter(
-        article_id__in=article_ids
-    ).values_list("article_id", "language", "title"):
-        if language == lang or article not in titles:
-            titles[article] = title
+    for chunk in batches(sorted(article_ids)):
+        for article, language, title in ArticleTranslation.objects.filter(
+            article_id__in=chunk
+        ).values_list("article_id", "language", "title"):
+            if language == lang or article not in titles:
+                titles[article] = title
     return titles
 
 
@@ -380,12 +385,15 @@ def contact_reasons(
     )
     articles = {c.article for c in current if c.article is not None}
     titles = _titles(articles, lang)
-    published = set(
-        ArticleTranslation.objects.filter(
-            article_id__in=articles, status=Status.PUBLISHED
-        ).values_list("article_id", flat=True)
-    )
-    keys = dict(Article.objects.filter(pk__in=articles).values_list("pk", "key"))
+    published: set[int] = set()
+    keys: dict[int, str] = {}
+    for chunk in batches(sorted(articles)):
+        published.update(
+            ArticleTranslation.objects.filter(
+                article_id__in=chunk, status=Status.PUBLISHED
+            ).values_list("article_id", flat=True)
+        )
+        keys.update(Article.objects.filter(pk__in=chunk).values_list("pk", "key"))
     weeks = max(1, -(-(period.until - period.since).days // 7))
     reasons: dict[str, ContactReason] = {}
     for contact in current:

@@ -1,19 +1,23 @@
-"""Fixtures of the insights tests: a clock the test moves, and helpers to drive
-the web chat as a customer and to read the KPIs as a supervisor."""
+"""Fixtures of the insights tests: a clock the test moves, helpers to drive the
+web chat as a customer and to read the KPIs as a supervisor, and a guard on the
+number of parameters a query carries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from ponton.accounts.models import User
 from ponton.accounts.services import create_api_token
+from ponton.insights.batches import MAX_PARAMS
 
 START = "/api/v1/chat/conversations"
 TOKEN_HEADER = "X-Conversation-Token"
@@ -92,3 +96,42 @@ def read_kpis(client: Client, **params: str) -> dict[str, Any]:
     response = client.get(KPIS, params)
     assert response.status_code == 200, response.content
     return response.json()
+
+
+@dataclass
+class ParamsGuard:
+    """Every query run inside `watch()`, with its number of parameters: one whose
+    count grows with the data fails on PostgreSQL past 65,535, so none may carry
+    more than `bound`, whatever the size of the data."""
+
+    bound: int = MAX_PARAMS
+    queries: int = 0
+    largest: int = 0
+    worst: str = field(default="", repr=False)
+
+    def _count(self, params: Any, many: bool) -> int:
+        if not params:
+            return 0
+        if many:
+            return max((len(p) for p in params), default=0)
+        return len(params)
+
+    def _wrapper(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        count = self._count(params, many)
+        self.queries += 1
+        if count > self.largest:
+            self.largest, self.worst = count, sql
+        assert count <= self.bound, f"{count} parameters in: {sql[:300]}"
+        return execute(sql, params, many, context)
+
+    @contextmanager
+    def watch(self) -> Iterator[ParamsGuard]:
+        with connection.execute_wrapper(self._wrapper):
+            yield self
+
+
+@pytest.fixture
+def params_guard() -> ParamsGuard:
+    return ParamsGuard()
