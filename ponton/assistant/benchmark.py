@@ -3,7 +3,10 @@
 A knowledge base is built through the knowledge services, one published
 article per intent of the training file (title: the intent's name; example
 questions: its training utterances), inside a transaction that is rolled back
-at the end, so the database is left as it was. Rows labelled `oos` are not
+at the end, so the database is left as it was. Within that transaction the
+articles the database already holds are set aside (unpublished, out of the
+search index): the benchmark measures its own knowledge base only, whatever
+the database holds. Rows labelled `oos` are not
 articles but examples of what to decline. Each test utterance is then asked of
 the assistant through `knowledge_model.current_model(lang).predict`, the path
 the product uses, and of two baselines run in the same process on the same
@@ -45,7 +48,7 @@ from ponton.assistant import knowledge_model
 from ponton.assistant.encoders import using_encoder
 from ponton.assistant.understanding import OOS
 from ponton.knowledge import search, text
-from ponton.knowledge.models import Category, Status
+from ponton.knowledge.models import ArticleTranslation, Category, Status
 from ponton.knowledge.services import (
     ArticleFields,
     TranslationFields,
@@ -154,6 +157,16 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 
 def _title(label: str) -> str:
     return label.replace("_", " ").replace("-", " ").strip().capitalize() or label
+
+
+def set_aside_the_knowledge_base() -> int:
+    """Unpublish every translation and empty the search index, so the model and the
+    full-text search see only the benchmark's articles; returns how many were
+    published. Only inside the benchmark's rolled-back transaction: a bulk update,
+    with none of the journey events or audit entries of a real unpublication."""
+    hidden = ArticleTranslation.objects.filter(status=Status.PUBLISHED).update(status=Status.DRAFT)
+    search.rebuild_index()  # nothing is published: an empty index
+    return hidden
 
 
 def build_knowledge_base(rows: list[Row], *, lang: str) -> dict[str, str]:
@@ -302,6 +315,9 @@ def run(options: Options, *, progress: Callable[[str], None] = print) -> dict[st
     with _rolled_back(), ExitStack() as stack:
         knowledge_model.forget()
         started = time.perf_counter()
+        hidden = set_aside_the_knowledge_base()
+        if hidden:
+            progress(f"{hidden} published translations of the database set aside for the run")
         intents = build_knowledge_base(train, lang=lang)
         progress(
             f"knowledge base: {len(intents)} articles, {len(train) - len(oos_train)} example "

@@ -38,6 +38,8 @@ from ponton.journeys.services import record_event
 
 SLOT = timedelta(minutes=30)
 BUSINESS_DAYS_AHEAD = 5
+# Five business days with a free slot fit in a month, even around holidays.
+SEARCH_DAYS = 31
 # Advisors need a little time to see a booking before its slot starts.
 LEAD_TIME = timedelta(minutes=30)
 _PHONE = re.compile(r"^\+?[\d\s().-]+$")
@@ -94,29 +96,37 @@ def _taken(starts: list[datetime]) -> dict[datetime, int]:
 
 
 def callback_slots(*, now: datetime | None = None) -> list[Slot]:
-    """Half-hour slots with room left over the next five business days, starting
-    at least LEAD_TIME from now."""
+    """Half-hour slots with room left, starting at least LEAD_TIME from now, over
+    the next five business days that still have one: a day already over, or
+    fully booked, is not one of the five (so an evening visit is still offered
+    five days)."""
     now = now or timezone.now()
     schedule = calendars.default_schedule()
     earliest = now + LEAD_TIME
+    today = timezone.localtime(now, schedule.zone).date()
     starts: list[datetime] = []
-    day, days = timezone.localtime(now, schedule.zone).date(), 0
-    for _day in range(31):  # five business days fit in a month, even around holidays
-        if days == BUSINESS_DAYS_AHEAD:
-            break
-        openings = _openings(schedule, day)
-        days += bool(openings)
-        for start, close in openings:
+    for offset in range(SEARCH_DAYS):
+        for start, close in _openings(schedule, today + timedelta(days=offset)):
             while start + SLOT <= close:
                 if start >= earliest:
                     starts.append(start)
                 start += SLOT
-        day += timedelta(days=1)
     starts.sort()
     capacity = settings.PONTON_CALLBACKS_PER_SLOT
     taken = _taken(starts)
-    slots = [Slot(start, capacity - taken.get(start, 0)) for start in starts]
-    return [slot for slot in slots if slot.free > 0]
+    days: set[date] = set()
+    slots: list[Slot] = []
+    for start in starts:
+        free = capacity - taken.get(start, 0)
+        if free <= 0:
+            continue
+        day = timezone.localtime(start, schedule.zone).date()
+        if day not in days:
+            if len(days) == BUSINESS_DAYS_AHEAD:
+                break
+            days.add(day)
+        slots.append(Slot(start, free))
+    return slots
 
 
 def describe(starts_at: datetime) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import formats, timezone
 from django.utils.translation import override
@@ -467,6 +468,7 @@ def test_with_nobody_online_during_opening_hours_the_notice_says_nobody_is_free(
     assert "wait about" not in notice
 
 
+@time_machine.travel(datetime(2030, 3, 5, 15, 0, tzinfo=PARIS), tick=False)
 def test_outside_opening_hours_the_notice_says_when_advisors_are_back(
     client: Client, kb: KB, agent: User, closed_until_midnight: None
 ) -> None:
@@ -515,13 +517,22 @@ def test_with_one_advisor_free_and_nobody_ahead_the_wait_is_one_handling_time(
     assert f"expected wait about {AVERAGE_HANDLING_MINUTES} min" in notice
 
 
+@pytest.mark.parametrize(
+    ("now", "open_now"),
+    [
+        (datetime(2030, 3, 5, 10, 0, tzinfo=PARIS), True),  # a Tuesday morning
+        (datetime(2030, 3, 5, 23, 30, tzinfo=PARIS), False),  # the same evening
+        (datetime(2030, 3, 10, 10, 0, tzinfo=PARIS), False),  # a Sunday
+        (datetime(2030, 3, 11, 7, 59, tzinfo=PARIS), False),  # a Monday, just before opening
+    ],
+    ids=["tuesday-10h", "tuesday-23h30", "sunday", "monday-7h59"],
+)
 def test_the_notice_follows_the_real_calendar_at_any_hour(
-    client: Client, kb: KB, agent: User
+    client: Client, kb: KB, agent: User, now: datetime, open_now: bool
 ) -> None:
-    _online(agent)
-    open_now = calendars.availability().open_now
-
-    notice = _notice(start_chat(client, "Let me talk to a real person", lang="en"))
+    with time_machine.travel(now, tick=False):
+        _online(agent)
+        notice = _notice(start_chat(client, "Let me talk to a real person", lang="en"))
 
     if open_now:
         assert "expected wait about" in notice

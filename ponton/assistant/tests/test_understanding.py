@@ -18,6 +18,7 @@ from ponton.accounts.models import User
 from ponton.assistant import knowledge_model
 from ponton.assistant.understanding import OOS, IntentModel, Prediction
 from ponton.conftest import KB
+from ponton.knowledge import search
 from ponton.knowledge.models import Article, ArticleTranslation, Status
 from ponton.knowledge.services import (
     ArticleFields,
@@ -321,3 +322,48 @@ def test_bench_intents_can_hold_out_part_of_the_training_file_and_sample_shots(
     assert result["n"] == 4
     assert result["data"]["train_rows"] == 4
     assert "oos_recall" not in result
+
+
+def without_timings(figures: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in figures.items() if not k.endswith("_ms") and k != "train_seconds"}
+    if "baselines" in kept:
+        kept["baselines"] = {name: without_timings(f) for name, f in kept["baselines"].items()}
+    return kept
+
+
+def test_bench_intents_measures_its_own_articles_whatever_the_database_holds(
+    kb: KB, agent: User, tmp_path: Path
+) -> None:
+    # Intents that overlap the help center's password and invoice articles.
+    train = write_csv(
+        tmp_path / "train.csv",
+        [
+            ("I forgot my password", "reset"),
+            ("reset my password", "reset"),
+            ("I cannot sign in any more", "reset"),
+            ("where is my invoice", "bill"),
+            ("download my invoice", "bill"),
+            ("my latest bill", "bill"),
+            *[(t, OOS) for t in TO_DECLINE],
+        ],
+    )
+    test = write_csv(
+        tmp_path / "test.csv",
+        [("forgot password", "reset"), ("invoice pdf", "bill"), ("sing me a song", OOS)],
+    )
+    published = ArticleTranslation.objects.filter(status=Status.PUBLISHED).count()
+
+    _, alongside_the_help_center = bench(train=str(train), test=str(test))
+
+    # The help center is as it was, for customers and for the assistant.
+    assert ArticleTranslation.objects.filter(status=Status.PUBLISHED).count() == published
+    assert answer("I forgot my password", "en") == str(kb.password.pk)
+    viewer = search.Viewer(staff=True)
+    assert [h.translation.pk for h in search.search("invoice", lang="en", viewer=viewer)] == [
+        kb.invoice_en.pk
+    ]
+    # And the figures are those of a database without it.
+    for translation in ArticleTranslation.objects.filter(status=Status.PUBLISHED):
+        set_status(translation, Status.DRAFT, author=agent)
+    _, alone = bench(train=str(train), test=str(test))
+    assert without_timings(alongside_the_help_center) == without_timings(alone)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils.html import escape
@@ -66,6 +67,41 @@ def test_slots_are_half_hours_within_opening_hours_over_five_business_days(db: N
     assert {s.date() for s in starts} == {date(2030, 3, d) for d in range(4, 9)}
     assert all(s.minute in (0, 30) for s in starts)
     assert all(8 <= s.hour < 20 for s in starts)
+
+
+def test_a_day_already_over_is_not_counted_among_the_five_business_days(db: None) -> None:
+    monday_evening = at(4, 23)
+
+    days = sorted({in_paris(s.starts_at).date() for s in callback_slots(now=monday_evening)})
+
+    # Monday has no slot left: Tuesday to Saturday are offered.
+    assert days == [date(2030, 3, d) for d in (5, 6, 7, 8, 9)]
+
+
+def test_a_day_whose_last_slot_is_within_the_lead_time_is_not_counted(db: None) -> None:
+    just_before_closing = at(4, 19, 15)  # the 19:30 slot starts in less than the lead time
+
+    days = sorted({in_paris(s.starts_at).date() for s in callback_slots(now=just_before_closing)})
+
+    assert days == [date(2030, 3, d) for d in (5, 6, 7, 8, 9)]
+
+
+def test_a_fully_booked_day_is_not_counted_among_the_five_business_days(
+    settings: Any, customer: User, other_customer: User
+) -> None:
+    settings.PONTON_CALLBACKS_PER_SLOT = 1
+    BusinessCalendar.objects.create(
+        name="Support",
+        is_default=True,
+        hours={str(day): ["09:00", "10:00"] for day in range(5)},
+    )
+    book(customer, at(5, 9))
+    book(other_customer, at(5, 9, 30))
+
+    days = sorted({in_paris(s.starts_at).date() for s in callback_slots(now=MONDAY_MORNING)})
+
+    # Monday morning's slots have passed and Tuesday is full: Wednesday to the next Tuesday.
+    assert days == [date(2030, 3, d) for d in (6, 7, 8, 11, 12)]
 
 
 def test_sundays_and_holidays_of_the_default_calendar_have_no_slot(db: None) -> None:
@@ -168,13 +204,19 @@ def test_booking_queues_a_phone_request_for_a_person_with_the_journey(customer: 
     assert JourneyEvent.objects.filter(kind=EventKind.HANDOFF, data__by="customer").exists()
 
 
+@pytest.mark.parametrize(
+    "now",
+    [MONDAY_MORNING, at(4, 23), at(10, 10), at(8, 19, 45)],
+    ids=["monday-morning", "monday-23h", "sunday", "friday-after-the-last-slot"],
+)
 def test_the_page_offers_slots_with_the_phone_number_prefilled(
-    client: Client, customer: User
+    client: Client, customer: User, now: datetime
 ) -> None:
     CustomerProfile.objects.filter(user=customer).update(phone="06 11 22 33 44")
-    client.force_login(customer)
 
-    response = client.get(PAGE)
+    with time_machine.travel(now, tick=False):
+        client.force_login(customer)
+        response = client.get(PAGE)
 
     assert response.status_code == 200
     assert response.context["form"]["phone"].value() == "06 11 22 33 44"
@@ -182,6 +224,7 @@ def test_the_page_offers_slots_with_the_phone_number_prefilled(
     assert has_human_exit(response.content.decode())
 
 
+@time_machine.travel(MONDAY_MORNING, tick=False)
 def test_a_customer_books_a_slot_and_sees_it_confirmed(client: Client, customer: User) -> None:
     client.force_login(customer)
     slot = callback_slots()[0]
@@ -196,13 +239,12 @@ def test_a_customer_books_a_slot_and_sees_it_confirmed(client: Client, customer:
     assert "06 11 22 33 44" in page
 
 
+@time_machine.travel(MONDAY_MORNING, tick=False)
 def test_a_slot_outside_business_hours_posted_to_the_page_is_refused(
     client: Client, customer: User
 ) -> None:
     client.force_login(customer)
-    tomorrow_night = (datetime.now(PARIS) + timedelta(days=1)).replace(
-        hour=23, minute=0, second=0, microsecond=0
-    )
+    tomorrow_night = at(5, 23)
 
     response = client.post(PAGE, {"slot": tomorrow_night.isoformat(), "phone": "0611223344"})
 
@@ -211,6 +253,7 @@ def test_a_slot_outside_business_hours_posted_to_the_page_is_refused(
     assert not Callback.objects.exists()
 
 
+@time_machine.travel(MONDAY_MORNING, tick=False)
 def test_the_customer_cancels_her_callback_and_frees_the_slot(
     client: Client, settings: Any, customer: User, agent: User
 ) -> None:

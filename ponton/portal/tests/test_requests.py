@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
@@ -467,6 +470,8 @@ def test_the_hand_off_of_a_reply_keeps_the_customer_out_of_the_agents_notes(
     assert all(not m.internal for m in services.history(chat))
 
 
+# The callback slot is taken and booked at the same frozen instant.
+@time_machine.travel(datetime(2030, 3, 5, 10, 0, tzinfo=ZoneInfo("Europe/Paris")), tick=False)
 def test_every_page_of_the_customer_space_offers_a_person(
     client: Client, customer: User, claires_request: Conversation
 ) -> None:

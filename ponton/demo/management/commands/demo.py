@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from ponton.demo.loader import demo_is_loaded, load_demo
 from ponton.demo.people import DEMO_PASSWORD
 from ponton.tasks.services import start_in_process_worker
+
+
+def follow_the_port(*, host: str, port: int) -> str:
+    """The demo's own address, which its links then use: survey and sign-in links,
+    the supervisors' alerts, and selfcare actions (they call the demo backend on
+    this very server). An address named in the environment (SITE_URL,
+    PONTON_CONNECTOR_URL) is kept: it is what customers reach, maybe through a proxy."""
+    if os.environ.get("SITE_URL", "").strip():
+        return str(settings.SITE_URL)
+    if host in ("", "0.0.0.0", "::"):  # every interface: this machine answers on loopback
+        host = "127.0.0.1"
+    site = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    settings.SITE_URL = site
+    if not os.environ.get("PONTON_CONNECTOR_URL", "").strip():
+        settings.PONTON_CONNECTOR_URL = f"{site}/demo-backend/"
+    return site
 
 
 class Command(BaseCommand):
@@ -39,6 +57,7 @@ class Command(BaseCommand):
             figures = load_demo()
             summary = ", ".join(f"{v} {k}" for k, v in figures.items())
             self.stdout.write(f"Loaded in {time.monotonic() - started:.1f}s: {summary}.")
+        follow_the_port(host=options["host"], port=options["port"])
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(
             self.style.SUCCESS(f"\nPonton demo on {url}\n")
