@@ -24,6 +24,7 @@ from ponton.assistant import phrasing
 from ponton.assistant.knowledge_model import current_model
 from ponton.assistant.signals import configured_policy_topics, triage
 from ponton.conversations import events, lifecycle, surveys
+from ponton.conversations.memory import recall, remember
 from ponton.conversations.models import Conversation, HandoffReason, Message, State
 from ponton.journeys.models import EventKind
 from ponton.knowledge import text
@@ -216,7 +217,7 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
         lifecycle.hand_off(conversation, reason=HandoffReason.CUSTOMER_PREFERENCE)
         return
     if (
-        conversation.offered_articles
+        recall(conversation).offered_articles
         and _THANKS.search(text.fold(message_text))
         and not _NEGATED.search(text.fold(message_text))
         and len(message_text.split()) <= 10
@@ -232,7 +233,7 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
     ranked = [
         (int(label), p)
         for label, p in prediction.ranked
-        if label.isdigit() and int(label) not in conversation.offered_articles
+        if label.isdigit() and int(label) not in recall(conversation).offered_articles
     ]
     if not ranked:
         _admit(conversation, reason="already_offered")
@@ -268,27 +269,31 @@ def _is_repeat_contact(conversation: Conversation, article_id: int) -> bool:
         earlier = earlier.filter(customer=conversation.customer)
     else:
         earlier = earlier.filter(visitor_id=conversation.visitor_id)
-    for need in earlier.filter(resolved_at__isnull=True).values_list("detected_need", flat=True):
+    for need in earlier.filter(resolved_at__isnull=True).values_list(
+        "memory__detected_need", flat=True
+    ):
         if need and need.get("article") == article_id:
             return True
     return False
 
 
 def _answer_with(conversation: Conversation, article_id: int, *, confidence: float | None) -> None:
-    if article_id in conversation.offered_articles:
+    if article_id in recall(conversation).offered_articles:
         _admit(conversation, reason="already_offered")
         return
     translation = _translation(article_id, conversation.language)
     if translation is None or not _visible(conversation, translation):
         _admit(conversation, reason="not_visible")
         return
-    conversation.offered_articles = [*conversation.offered_articles, article_id]
-    conversation.detected_need = {
-        "article": article_id,
-        "title": translation.title,
-        "confidence": round(confidence, 3) if confidence is not None else None,
-    }
-    conversation.save(update_fields=["offered_articles", "detected_need"])
+    remember(
+        conversation,
+        offered_articles=[*recall(conversation).offered_articles, article_id],
+        detected_need={
+            "article": article_id,
+            "title": translation.title,
+            "confidence": round(confidence, 3) if confidence is not None else None,
+        },
+    )
     offered_actions = [
         {"id": ACTION_CHOICE + action.name, "label": action.label()}
         for action in selfcare_actions.for_article(translation.article.key)
@@ -342,9 +347,8 @@ def _clarify(conversation: Conversation, choices: list[tuple[int, float]]) -> No
 
 def _admit(conversation: Conversation, *, reason: str) -> None:
     """Say plainly that we do not know; a failed attempt."""
-    conversation.failed_attempts += 1
-    conversation.save(update_fields=["failed_attempts"])
-    _log_turn(conversation, "unknown", why=reason, failed_attempts=conversation.failed_attempts)
+    failed = _failed_once_more(conversation)
+    _log_turn(conversation, "unknown", why=reason, failed_attempts=failed)
     if _escalate_if_stuck(conversation):
         return
     _say(
@@ -359,13 +363,18 @@ def _admit(conversation: Conversation, *, reason: str) -> None:
     )
 
 
+def _failed_once_more(conversation: Conversation) -> int:
+    return remember(
+        conversation, failed_attempts=recall(conversation).failed_attempts + 1
+    ).failed_attempts
+
+
 def _not_resolved(conversation: Conversation) -> None:
-    conversation.failed_attempts += 1
-    conversation.save(update_fields=["failed_attempts"])
+    _failed_once_more(conversation)
     events.record_conversation_event(
         conversation,
         EventKind.SELFCARE_NOT_RESOLVED,
-        article=conversation.detected_need.get("article"),
+        article=recall(conversation).detected_need.get("article"),
     )
     if _escalate_if_stuck(conversation):
         return
@@ -382,10 +391,11 @@ def _not_resolved(conversation: Conversation) -> None:
 
 def _escalate_if_stuck(conversation: Conversation) -> bool:
     """After two failed attempts offer a person; after three, hand off without waiting."""
-    if conversation.failed_attempts >= MAX_FAILED_BEFORE_HANDOFF:
+    failed = recall(conversation).failed_attempts
+    if failed >= MAX_FAILED_BEFORE_HANDOFF:
         lifecycle.hand_off(conversation, reason=HandoffReason.FAILED_ATTEMPTS)
         return True
-    if conversation.failed_attempts >= MAX_FAILED_BEFORE_OFFER:
+    if failed >= MAX_FAILED_BEFORE_OFFER:
         _say(
             conversation,
             [
@@ -398,7 +408,7 @@ def _escalate_if_stuck(conversation: Conversation) -> bool:
             ],
             actions=[{"id": HUMAN, "label": _("Yes, talk to a person")}],
         )
-        _log_turn(conversation, "offer_human", failed_attempts=conversation.failed_attempts)
+        _log_turn(conversation, "offer_human", failed_attempts=failed)
         return True
     return False
 
@@ -411,7 +421,7 @@ def _rate_action(conversation: Conversation) -> dict[str, str]:
 
 def _resolved(conversation: Conversation, *, how: str) -> None:
     lifecycle.mark_resolved(
-        conversation, article=conversation.detected_need.get("article"), how=how
+        conversation, article=recall(conversation).detected_need.get("article"), how=how
     )
     _say(
         conversation,
@@ -428,7 +438,9 @@ def _run_action(conversation: Conversation, name: str) -> None:
     _say(conversation, [outcome.message], actions=choices)
     if completed:
         lifecycle.mark_resolved(
-            conversation, article=conversation.detected_need.get("article"), how=f"action:{action}"
+            conversation,
+            article=recall(conversation).detected_need.get("article"),
+            how=f"action:{action}",
         )
         events.record_conversation_event(
             conversation, EventKind.SELFCARE_ACTION, action=action, argument=argument

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ponton.accounts.models import User
+from ponton.conversations.memory import recall
 from ponton.conversations.models import Conversation
 from ponton.journeys.models import EventKind, JourneyEvent
 
@@ -51,6 +52,7 @@ def context_packet(
             feedback.append(
                 {"title": data.get("title", ""), "helpful": data.get("helpful"), "at": at}
             )
+    memory = recall(conversation)
     transcript = [
         {"author": m.author, "text": m.text, "at": m.created_at.isoformat()}
         for m in conversation.messages.filter(internal=False).order_by("id")
@@ -62,9 +64,9 @@ def context_packet(
         "searches": searches,
         "articles_viewed": viewed,
         "feedback": feedback,
-        "detected_need": conversation.detected_need,
-        "articles_offered": conversation.offered_articles,
-        "failed_attempts": conversation.failed_attempts,
+        "detected_need": memory.detected_need,
+        "articles_offered": memory.offered_articles,
+        "failed_attempts": memory.failed_attempts,
         "customer": _customer_summary(customer, conversation),
     }
 

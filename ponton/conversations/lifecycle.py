@@ -36,6 +36,7 @@ from ponton.conversations import realtime, routing, sla, surveys
 from ponton.conversations.access import customer_or_none
 from ponton.conversations.context import context_packet
 from ponton.conversations.events import record_conversation_event
+from ponton.conversations.memory import recall, remember
 from ponton.conversations.models import (
     Author,
     Conversation,
@@ -320,7 +321,7 @@ def hand_off(
         by=by,
         signals=[s.get("kind") for s in signals],
         person_requests=conversation.person_requests,
-        failed_attempts=conversation.failed_attempts,
+        failed_attempts=recall(conversation).failed_attempts,
     )
     routing.dispatch(conversation, routing.route(conversation))
     sla.apply_sla(conversation)
@@ -579,8 +580,8 @@ def hand_back(conversation: Conversation, *, by: Any) -> Conversation:
     locked = _locked(conversation)
     fields = _move(locked, "hand_back")
     locked.assignee = None
-    locked.failed_attempts = 0
-    locked.save(update_fields=[*fields, "assignee", "failed_attempts", "updated_at"])
+    locked.save(update_fields=[*fields, "assignee", "updated_at"])
+    remember(locked, failed_attempts=0)  # a fresh start: two more tries before a person
     record_conversation_event(locked, EventKind.HAND_BACK, by=getattr(by, "pk", None))
     with override(locked.language):
         assistant_message(

@@ -79,11 +79,8 @@ class Conversation(models.Model):
     priority = models.PositiveSmallIntegerField(default=2, help_text="1 urgent … 4 low")
     handoff_reason = models.CharField(max_length=32, choices=HandoffReason.choices, blank=True)
     context = models.JSONField(default=dict, blank=True)
-    # What the assistant has tried, so it never repeats itself and knows when to stop.
-    offered_articles = models.JSONField(default=list, blank=True)
-    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    # How many times the customer asked for a person (the wall index counts the repeats).
     person_requests = models.PositiveSmallIntegerField(default=0)
-    detected_need = models.JSONField(default=dict, blank=True)
     handed_off_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=64, default=_token, editable=False)
@@ -134,6 +131,25 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_state_display()}"
+
+
+class AssistantMemory(models.Model):
+    """What the assistant tried in one conversation: the articles it offered, its failed
+    attempts and the need it recognised, so it never repeats itself and knows when to stop.
+
+    A row of its own: the assistant writes it on its turns, while the conversation's state
+    belongs to the lifecycle. A conversation the assistant never answered has none.
+    """
+
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, primary_key=True, related_name="memory"
+    )
+    offered_articles = models.JSONField(default=list, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    detected_need = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"memory of #{self.conversation_id}"
 
 
 class Author(models.TextChoices):

@@ -44,6 +44,7 @@ from django.utils.translation import override
 from ponton.accounts.models import STAFF_ROLES, Availability, Skill, Team, User
 from ponton.conversations import realtime
 from ponton.conversations.events import record_conversation_event
+from ponton.conversations.memory import recall
 from ponton.conversations.models import (
     Author,
     Conversation,
@@ -187,7 +188,7 @@ def _referent(conversation: Conversation) -> User | None:
 
 
 def _need_category(conversation: Conversation) -> str:
-    article = (conversation.detected_need or {}).get("article")
+    article = recall(conversation).detected_need.get("article")
     if not article:
         return ""
     slug = Article.objects.filter(pk=article).values_list("category__slug", flat=True).first()

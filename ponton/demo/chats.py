@@ -22,6 +22,7 @@ from typing import Any
 from django.utils import timezone
 
 from ponton.conversations.models import (
+    AssistantMemory,
     Author,
     Conversation,
     ConversationChannel,
@@ -85,6 +86,7 @@ class _Chat:
     conversation: Conversation
     texts: list[tuple[datetime, str, str]]  # when, author, text
     events: list[JourneyEvent]
+    memory: AssistantMemory
 
 
 class _Writer:
@@ -117,7 +119,7 @@ class _Writer:
             name=customer.get_full_name() if customer else "",
             email=customer.email if customer else "",
         )
-        chat = _Chat(conversation, [], [])
+        chat = _Chat(conversation, [], [], AssistantMemory(conversation=conversation))
         session = uuid.uuid4()
         at = start
 
@@ -152,7 +154,7 @@ class _Writer:
             )
             conversation.handoff_reason = reason
             conversation.handed_off_at = at
-            conversation.person_requests, conversation.failed_attempts = requests, failed
+            conversation.person_requests, chat.memory.failed_attempts = requests, failed
 
         roll = rng.random()
         if roll < 0.08:
@@ -167,7 +169,7 @@ class _Writer:
                 say(Author.ASSISTANT, UNKNOWN[lang])
                 if failed < failures:
                     say(Author.CUSTOMER, rng.choice(GAP_QUERIES[lang]))
-            conversation.failed_attempts = failures
+            chat.memory.failed_attempts = failures
             if failures == 3:
                 hand_off(HandoffReason.FAILED_ATTEMPTS, 0, 3)
             elif rng.random() < 0.7:
@@ -179,8 +181,8 @@ class _Writer:
             say(Author.CUSTOMER, question)
             step(EventKind.ASSISTANT_TURN, decision="answer", article=translation.article_id)
             say(Author.ASSISTANT, translation.excerpt or translation.title)
-            conversation.offered_articles = [translation.article_id]
-            conversation.detected_need = {
+            chat.memory.offered_articles = [translation.article_id]
+            chat.memory.detected_need = {
                 "article": translation.article_id,
                 "title": translation.title,
                 "confidence": round(rng.uniform(0.5, 0.95), 3),
@@ -234,6 +236,10 @@ def generate(*, customers: list[Any], seed: int = 7, now: datetime | None = None
             writer.chat(day.replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60)))
     conversations = [c.conversation for c in writer.chats]
     Conversation.objects.bulk_create(conversations, batch_size=1000)
+    AssistantMemory.objects.bulk_create(
+        [c.memory for c in writer.chats if c.memory.failed_attempts or c.memory.offered_articles],
+        batch_size=1000,
+    )
     messages = [
         Message(
             conversation=chat.conversation,

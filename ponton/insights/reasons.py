@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from ponton.assistant import actions as selfcare_actions
 from ponton.assistant.knowledge_model import current_model
+from ponton.conversations.memory import recall
 from ponton.conversations.models import Author, Conversation, HandoffReason, Message
 from ponton.insights import themes
 from ponton.insights.batches import batches
@@ -195,9 +196,9 @@ def _conversations(since: datetime, until: datetime, filters: Filters) -> list[C
             "handoff_reason",
             "handed_off_at",
             "resolved_at",
-            "detected_need",
-            "offered_articles",
-        )
+            "memory__detected_need",
+            "memory__offered_articles",
+        ).select_related("memory")
     )
 
 
@@ -262,10 +263,11 @@ def _owner(conversation: Conversation) -> tuple[str, Any] | None:
 
 
 def _article_of(conversation: Conversation) -> int | None:
-    need = conversation.detected_need or {}
+    memory = recall(conversation)
+    need = memory.detected_need or {}
     if isinstance(need.get("article"), int):
         return int(need["article"])
-    offered = [a for a in conversation.offered_articles or [] if isinstance(a, int)]
+    offered = [a for a in memory.offered_articles or [] if isinstance(a, int)]
     return offered[-1] if offered else None
 
 
@@ -315,7 +317,7 @@ def classify(conversations: list[Conversation]) -> list[Contact]:
             handed_off=conversation.handed_off_at is not None,
             resolved_in_selfcare=conversation.resolved_at is not None
             and conversation.handed_off_at is None,
-            selfcare_before=selfcare_before or bool(conversation.offered_articles),
+            selfcare_before=selfcare_before or bool(recall(conversation).offered_articles),
         )
         contacts.append(contact)
         article = _article_of(conversation)

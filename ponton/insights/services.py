@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ponton.conversations.access import access_conversation
+from ponton.conversations.memory import recall
 from ponton.conversations.models import Author, Message
 from ponton.knowledge.models import Article, ArticleTranslation, Category, Status
 from ponton.knowledge.services import (
@@ -118,7 +119,7 @@ def draft_article_from_reply(message: Message, *, by: Any) -> ArticleTranslation
         .values_list("text", flat=True)
         .first()
     ) or ""
-    need = conversation.detected_need or {}
+    need = recall(conversation).detected_need
     category = None
     if isinstance(need.get("article"), int):
         category = Category.objects.filter(articles__pk=need["article"]).first() or None

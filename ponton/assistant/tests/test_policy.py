@@ -152,7 +152,7 @@ def test_picking_an_old_clarifying_choice_again_does_not_offer_the_article_twice
     send(client, chat, action=choice)
     send(client, chat, action=choice)
 
-    assert len(Conversation.objects.get(pk=chat["id"]).offered_articles) == 1
+    assert len(Conversation.objects.get(pk=chat["id"]).memory.offered_articles) == 1
 
 
 def test_every_assistant_turn_offers_the_way_to_a_person(

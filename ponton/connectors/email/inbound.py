@@ -39,6 +39,7 @@ from ponton.connectors.email.parsing import (
 )
 from ponton.conversations import attachments, lifecycle, realtime
 from ponton.conversations.events import record_conversation_event
+from ponton.conversations.memory import remember
 from ponton.conversations.models import (
     Author,
     Conversation,
@@ -301,12 +302,13 @@ def _acknowledge(conversation: Conversation, reading: policy.FirstReading) -> No
     if reading.article is not None:
         Message.objects.filter(pk=notice.pk).update(articles=[policy.article_card(reading.article)])
         # The assistant's memory of the need, which the one-click "solved" resolves.
-        Conversation.objects.filter(pk=conversation.pk).update(
+        remember(
+            conversation,
             detected_need={
                 "article": reading.article.article_id,
                 "title": reading.article.title,
                 "confidence": reading.confidence,
-            }
+            },
         )
         record_conversation_event(
             conversation,

@@ -12,6 +12,7 @@ from ponton.connectors.email.models import EmailRecord
 from ponton.connectors.email.outbound import conversation_for_solved_token
 from ponton.conversations import lifecycle
 from ponton.conversations.access import access_conversation
+from ponton.conversations.memory import recall
 from ponton.conversations.models import Conversation, State
 
 
@@ -36,7 +37,7 @@ def close_as_solved(conversation: Conversation) -> str:
         if not can_close(locked):
             return "with_person"
         lifecycle.mark_resolved(
-            locked, article=(locked.detected_need or {}).get("article"), how="email_link"
+            locked, article=recall(locked).detected_need.get("article"), how="email_link"
         )
     conversation.refresh_from_db()
     return "solved"

@@ -149,7 +149,7 @@ def test_two_out_of_scope_messages_lead_to_the_offer_of_a_person(client: Client,
     offer = last_assistant_turn(second)
     assert action_ids(offer) == ["human"]
     assert "advisor" in offer["text"]
-    assert Conversation.objects.get(pk=chat["id"]).failed_attempts == 2
+    assert Conversation.objects.get(pk=chat["id"]).memory.failed_attempts == 2
 
 
 def test_a_third_failed_attempt_hands_off_without_waiting(client: Client, kb: KB) -> None:
@@ -269,7 +269,7 @@ def test_the_same_client_msg_id_twice_on_a_choice_runs_it_once(client: Client, k
     send(client, chat, action="not_resolved", client_msg_id="c-2")
 
     conversation = Conversation.objects.get(pk=chat["id"])
-    assert conversation.failed_attempts == 1
+    assert conversation.memory.failed_attempts == 1
     assert conversation.messages.filter(author=Author.CUSTOMER).count() == 2
 
 

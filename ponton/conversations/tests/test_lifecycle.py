@@ -6,7 +6,9 @@ import pytest
 
 from ponton.accounts.models import User
 from ponton.conversations import lifecycle
+from ponton.conversations.memory import remember
 from ponton.conversations.models import (
+    AssistantMemory,
     Conversation,
     ConversationChannel,
     HandoffReason,
@@ -114,3 +116,18 @@ def test_a_customer_back_on_a_solved_request_handled_by_a_person_goes_back_to_th
     conversation.refresh_from_db()
     assert (conversation.state, conversation.status) == (State.WITH_HUMAN, Status.OPEN)
     assert conversation.resolved_at is None
+
+
+def test_the_assistant_remembers_in_a_row_of_its_own_and_a_hand_back_starts_it_afresh(
+    customer: User, agent: User
+) -> None:
+    conversation = opened(customer)
+    remember(conversation, failed_attempts=2, offered_articles=[7])
+
+    lifecycle.hand_off(conversation, reason=HandoffReason.FAILED_ATTEMPTS)
+    packet = Conversation.objects.get(pk=conversation.pk).context
+    assert (packet["failed_attempts"], packet["articles_offered"]) == (2, [7])
+
+    lifecycle.hand_back(conversation, by=agent)
+    memory = AssistantMemory.objects.get(conversation=conversation)
+    assert (memory.failed_attempts, memory.offered_articles) == (0, [7])

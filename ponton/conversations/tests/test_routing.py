@@ -14,6 +14,7 @@ from django.utils import timezone
 from ponton.accounts.models import Availability, Skill, Team, User
 from ponton.conftest import KB
 from ponton.conversations import lifecycle, routing
+from ponton.conversations.memory import remember
 from ponton.conversations.models import (
     Author,
     Conversation,
@@ -46,8 +47,7 @@ def handoff(
         email="" if customer else "visitor@example.net",
     ).conversation
     if detected_need:
-        conversation.detected_need = detected_need
-        conversation.save(update_fields=["detected_need"])
+        remember(conversation, detected_need=detected_need)
     lifecycle.hand_off(conversation, reason=reason, signals=signals)
     conversation.refresh_from_db()
     return conversation
