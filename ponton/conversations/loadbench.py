@@ -33,6 +33,7 @@ from websockets.typing import Origin
 
 from ponton.accounts.models import Role, Team, User
 from ponton.accounts.services import create_api_token
+from ponton.batches import batches
 from ponton.conversations import lifecycle
 from ponton.conversations.models import Conversation
 from ponton.journeys.models import JourneyEvent
@@ -112,11 +113,12 @@ def route(chats: Iterable[Chat], agents: list[Agent]) -> None:
 def cleanup() -> dict[str, int]:
     """Remove everything a run (this one or an interrupted one) created."""
     with transaction.atomic():
-        ids = list(
-            Conversation.objects.filter(name__startswith=PREFIX).values_list("pk", flat=True)
+        runs = Conversation.objects.filter(name__startswith=PREFIX)
+        events = sum(
+            JourneyEvent.objects.filter(data__conversation__in=chunk).delete()[0]
+            for chunk in batches(runs.values_list("pk", flat=True).iterator())
         )
-        events = JourneyEvent.objects.filter(data__conversation__in=ids).delete()[0] if ids else 0
-        conversations = Conversation.objects.filter(pk__in=ids).delete()[0] if ids else 0
+        conversations = runs.delete()[0]
         users = User.objects.filter(username__startswith=PREFIX).delete()[0]
         teams = Team.objects.filter(slug__startswith=PREFIX).delete()[0]
     return {"conversations": conversations, "events": events, "users": users, "teams": teams}

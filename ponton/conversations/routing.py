@@ -474,7 +474,7 @@ def offer_waiting(agent: User) -> list[Conversation]:
         .filter(
             state=State.WAITING_HUMAN,
             assignee__isnull=True,
-            team__in=list(fresh.teams.values_list("pk", flat=True)),
+            team__in=fresh.teams.all(),  # a subquery: no list of ids to bind
         )
         .order_by("priority", F("handed_off_at").asc(nulls_last=True), "pk")[:OFFER_LOOKAHEAD]
     )

@@ -17,9 +17,9 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from ponton.batches import batches
 from ponton.conversations.models import Author, Message
 from ponton.insights import themes
-from ponton.insights.batches import batches
 from ponton.insights.periods import Period
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.models import Article, ArticleTranslation, Feedback

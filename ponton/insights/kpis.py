@@ -32,9 +32,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ponton.accounts.models import CustomerProfile
+from ponton.batches import batches
 from ponton.conversations.models import Conversation
 from ponton.insights import facts as definitions
-from ponton.insights.batches import batches
 from ponton.insights.facts import EVENT_FIELDS, EventRow, SessionFacts
 from ponton.insights.models import RollupState, SessionConversation, SessionFact
 from ponton.insights.periods import Filters, Period, conversations_of_team

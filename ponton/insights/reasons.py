@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from ponton.assistant import actions as selfcare_actions
 from ponton.assistant.knowledge_model import current_model
+from ponton.batches import batches
 from ponton.conversations.memory import recall
 from ponton.conversations.models import Author, Conversation, HandoffReason, Message
 from ponton.insights import themes
-from ponton.insights.batches import batches
 from ponton.insights.facts import SELFCARE_KINDS
 from ponton.insights.periods import Filters, Period
 from ponton.journeys.models import EventKind, JourneyEvent

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from rapidfuzz.distance import Levenshtein
 
+from ponton.batches import MAX_PARAMS, batches
 from ponton.knowledge import text
 from ponton.knowledge.markdown import plain_text
 from ponton.knowledge.models import (
@@ -137,21 +138,24 @@ def index_translation(translation: ArticleTranslation) -> None:
 
 
 def _count_words(lang: str, *, added: set[str], removed: set[str]) -> None:
-    if added:
-        SearchWord.objects.filter(language=lang, word__in=added).update(
+    # A long article has thousands of distinct words: a bounded number of them per query
+    # (a new word's row binds three values).
+    for chunk in batches(sorted(added), size=MAX_PARAMS // 3):
+        SearchWord.objects.filter(language=lang, word__in=chunk).update(
             documents=F("documents") + 1
         )
         known = set(
-            SearchWord.objects.filter(language=lang, word__in=added).values_list("word", flat=True)
+            SearchWord.objects.filter(language=lang, word__in=chunk).values_list("word", flat=True)
         )
         SearchWord.objects.bulk_create(
-            [SearchWord(language=lang, word=w, documents=1) for w in added - known],
+            [SearchWord(language=lang, word=w, documents=1) for w in chunk if w not in known],
             ignore_conflicts=True,
         )
-    if removed:
-        SearchWord.objects.filter(language=lang, word__in=removed).update(
+    for chunk in batches(sorted(removed), size=MAX_PARAMS // 3):
+        SearchWord.objects.filter(language=lang, word__in=chunk).update(
             documents=F("documents") - 1
         )
+    if removed:
         SearchWord.objects.filter(language=lang, documents__lte=0).delete()
     _vocabularies.pop(lang, None)
 

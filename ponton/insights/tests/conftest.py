@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ponton.accounts.models import User
 from ponton.accounts.services import create_api_token
-from ponton.insights.batches import MAX_PARAMS
+from ponton.batches import MAX_PARAMS
 
 START = "/api/v1/chat/conversations"
 TOKEN_HEADER = "X-Conversation-Token"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from django.db import connection
+
+from ponton.batches import MAX_PARAMS
 from ponton.conftest import KB
 from ponton.demo.loader import KB_FOLDER
 from ponton.knowledge import search
@@ -332,3 +336,33 @@ def test_suggestions_respect_targeting(kb: KB, customer) -> None:
         "coordonnées banc", lang="fr", viewer=Viewer.for_user(customer), as_you_type=True
     )
     assert keys(hits) == ["change-bank-details"]
+
+
+def test_an_article_with_thousands_of_distinct_words_is_indexed_in_bounded_queries(
+    kb: KB,
+) -> None:
+    """PostgreSQL binds at most 65,535 parameters a statement: the vocabulary count of a
+    long article must not bind one per word."""
+    letters = "bcdfghjklmnpqrstvwxz"
+    words = " ".join(
+        f"zq{letters[n // 400]}{letters[n // 20 % 20]}{letters[n % 20]}" for n in range(3000)
+    )
+    largest = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal largest
+        largest = max(largest, len(params or ()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        save_translation(
+            article=kb.password,
+            language="fr",
+            fields=TranslationFields(
+                title=kb.password_fr.title, body=words, questions=[], status=Status.PUBLISHED
+            ),
+            author=kb.password.owner,
+        )
+
+    assert largest <= MAX_PARAMS
+    assert SearchWord.objects.filter(language="fr", word__startswith="zq").count() >= 2500

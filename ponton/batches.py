@@ -1,4 +1,5 @@
-"""Queries over sets of values read from rows, with a bounded number of parameters.
+"""Queries over sets of values read from rows, with a bounded number of parameters
+(insights, search, benchmarks: any app may use it).
 
 PostgreSQL binds at most 65,535 parameters in a statement (the product binds
 them on the server), SQLite 32,766: a filter whose parameters grow with the
