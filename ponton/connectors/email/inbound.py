@@ -102,11 +102,12 @@ def _receive(mail: ParsedEmail, raw: bytes) -> Outcome:
     try:
         with transaction.atomic():
             return _store(mail, raw, sender)
-    except IntegrityError:
+    except IntegrityError as error:
         # The same mail, delivered twice at once (an MTA retry racing an IMAP poll).
         existing = EmailRecord.objects.filter(internet_message_id=mail.message_id).first()
         if existing is None:
-            raise
+            # Another race (two first mails of one new sender): nothing was kept, try again.
+            raise TemporaryFailure(str(error)) from error
         return _duplicate(existing)
 
 

@@ -498,3 +498,18 @@ def test_inbound_outcome_as_json_carries_the_reason_only_when_there_is_one() -> 
         "conversation": 1,
         "message": 2,
     }
+
+
+def test_an_unexpected_failure_asks_the_mta_to_retry_rather_than_bounce(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith("INSERT"):
+            raise RuntimeError("disk full")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(broken):
+        code, line = receive_email(mail(), monkeypatch)
+
+    assert (code, line["status"]) == (75, "temporary_failure")
+    assert not Conversation.objects.exists()

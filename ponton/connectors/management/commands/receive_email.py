@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
 from ponton.connectors.email.inbound import TemporaryFailure, UnparseableEmail, receive
+
+logger = logging.getLogger(__name__)
 
 EX_DATAERR = 65  # sysexits.h: not a mail we can read; the MTA bounces it
 EX_TEMPFAIL = 75  # sysexits.h: try again later; the MTA keeps it in its queue
@@ -27,6 +30,11 @@ class Command(BaseCommand):
             self._fail(EX_DATAERR, "unparseable", str(error))
         except TemporaryFailure as error:
             self._fail(EX_TEMPFAIL, "temporary_failure", str(error))
+        except Exception as error:
+            # Whatever went wrong, the mail was not stored: the MTA must keep it and retry,
+            # never bounce it (most MTAs bounce on an exit code they do not know).
+            logger.exception("receive-email failed; the MTA will retry")
+            self._fail(EX_TEMPFAIL, "temporary_failure", f"{type(error).__name__}: {error}")
         self.stdout.write(json.dumps(outcome.as_json()))
 
     def _fail(self, code: int, status: str, reason: str) -> None:
