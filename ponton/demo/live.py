@@ -1,14 +1,20 @@
 """Today's open conversations, so the agents' inbox has work in it: handoffs the
 assistant made for the reasons that matter (bereavement, fraud, anger, an
-outage, a customer asking for a person), and two an advisor already answers.
-They go through the same services as real traffic."""
+outage, a customer asking for a person), two an advisor already answers, and
+emails waiting for a person. They go through the same services as real traffic
+(emails as an MTA would hand them to `ponton receive-email`)."""
 
 from __future__ import annotations
 
 import random
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
 from typing import Any
 
+from django.conf import settings
+
 from ponton.accounts.models import User
+from ponton.connectors.email import inbound
 from ponton.connectors.webchat import services as webchat
 from ponton.conversations import lifecycle
 from ponton.conversations.models import Status
@@ -63,6 +69,39 @@ SCENARIOS = [
 ]
 
 
+# (subject, body, a file attached or None): customers who wrote to the support address.
+EMAILS = [
+    (
+        "Attestation de résiliation pour mon assurance",
+        "Bonjour,\n\nMon assurance habitation me demande une attestation de résiliation de ma "
+        "ligne fixe (contrat clos le 30 novembre). Pouvez-vous me l'envoyer ?\n\nMerci d'avance,\n",
+        (
+            "courrier-assurance.pdf",
+            b"%PDF-1.4\n% demo\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n",
+        ),
+    ),
+    (
+        "Facture de novembre : montant incompréhensible",
+        "Bonjour,\n\nMa facture de novembre est de 74,90 € alors que mon forfait est à 39,99 €. "
+        "Je n'ai rien commandé de plus. Merci de m'expliquer.\n\n-- \nEnvoyé de mon iPhone\n",
+        None,
+    ),
+]
+
+
+def _email(customer: Any, subject: str, body: str, attachment: Any) -> bytes:
+    mail = EmailMessage()
+    mail["From"] = formataddr((customer.get_full_name(), customer.email))
+    mail["To"] = settings.PONTON_SUPPORT_EMAIL
+    mail["Subject"] = subject
+    mail["Message-ID"] = make_msgid(domain=customer.email.rpartition("@")[2])
+    mail.set_content(body)
+    if attachment is not None:
+        name, data = attachment
+        mail.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    return mail.as_bytes()
+
+
 def open_conversations(customers: list[Any], rng: random.Random) -> int:
     """Start today's conversations for customers picked at random; returns how many."""
     advisors = list(User.objects.filter(username__in=["agent", "agent2"]).order_by("username"))
@@ -81,4 +120,9 @@ def open_conversations(customers: list[Any], rng: random.Random) -> int:
             lifecycle.reply_as_agent(conversation, agent=advisor, text=answer)
             if lang == "en":
                 lifecycle.set_status(conversation, status=Status.PENDING, by=advisor)
-    return len(chosen)
+    writers = [c for c in customers if c.email and c.language == "fr"]
+    for (subject, body, attachment), customer in zip(
+        EMAILS, rng.sample(writers, k=min(len(EMAILS), len(writers))), strict=False
+    ):
+        inbound.receive(_email(customer, subject, body, attachment))
+    return len(chosen) + min(len(EMAILS), len(writers))

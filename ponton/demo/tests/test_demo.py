@@ -79,13 +79,15 @@ def test_the_demo_inbox_has_todays_handoffs_for_the_reasons_that_matter(db: None
 
     from ponton.accounts.models import User
     from ponton.conversations.models import Conversation, State
-    from ponton.demo.live import SCENARIOS, open_conversations
+    from ponton.demo.live import EMAILS, SCENARIOS, open_conversations
 
     load_demo(with_history=False)
     customers = list(User.objects.filter(role="customer"))
-    assert open_conversations(customers, random.Random(1)) == len(SCENARIOS)
+    expected = len(SCENARIOS) + len(EMAILS)
+    assert open_conversations(customers, random.Random(1)) == expected
     open_ones = Conversation.objects.exclude(state=State.CLOSED)
-    assert open_ones.count() == len(SCENARIOS)
+    assert open_ones.count() == expected
+    assert open_ones.filter(channel="email").count() == len(EMAILS)
     assert {c.state for c in open_ones} == {State.WAITING_HUMAN, State.WITH_HUMAN}
     assert {"sensitive_situation", "fraud_security", "critical_impact", "customer_request"} <= {
         c.handoff_reason for c in open_ones
