@@ -602,6 +602,8 @@ def merge(duplicate: Conversation, *, into: Conversation, by: Any) -> Conversati
     keeps its history; the duplicate is closed and points to it."""
     if duplicate.pk == into.pk:
         raise ValidationError({"into": _("A conversation cannot be merged into itself.")})
+    if into.merged_into_id is not None or duplicate.merged_into_id is not None:
+        raise ValidationError({"into": _("This conversation was already merged.")})
     if (duplicate.customer_id or into.customer_id) and duplicate.customer_id != into.customer_id:
         raise ValidationError({"into": _("Only conversations of the same customer can be merged.")})
     first, second = sorted([duplicate.pk, into.pk])  # lock in a fixed order

@@ -31,15 +31,23 @@ logger = logging.getLogger(__name__)
 Handler = Callable[..., None]
 _handlers: dict[str, Handler] = {}
 _periodic: dict[str, timedelta] = {}
+_attempts: dict[str, int] = {}
+DEFAULT_ATTEMPTS = 5
+MAX_BACKOFF = timedelta(hours=1)
 STALE_AFTER = timedelta(minutes=10)  # a running task older than this lost its worker
 BACKOFF_BASE_SECONDS = 5
 
 
-def register(name: str, *, every: timedelta | None = None) -> Callable[[Handler], Handler]:
-    """Name a task handler; with `every`, workers also run it periodically (no arguments)."""
+def register(
+    name: str, *, every: timedelta | None = None, attempts: int = DEFAULT_ATTEMPTS
+) -> Callable[[Handler], Handler]:
+    """Name a task handler; with `every`, workers also run it periodically (no arguments).
+    A failed run is tried again with backoff (doubling, at most an hour apart) until
+    `attempts` runs have failed."""
 
     def decorator(handler: Handler) -> Handler:
         _handlers[name] = handler
+        _attempts[name] = attempts
         if every is not None:
             _periodic[name] = every
         return handler
@@ -59,6 +67,7 @@ def enqueue(
                 name=name,
                 kwargs=kwargs,
                 dedupe_key=dedupe_key,
+                max_attempts=_attempts.get(name, DEFAULT_ATTEMPTS),
                 run_after=timezone.now() + (delay or timedelta()),
             )
     except IntegrityError:
@@ -108,7 +117,8 @@ def _run(task: Task) -> None:
             status=TaskStatus.FAILED if failed else TaskStatus.PENDING,
             attempts=attempts,
             last_error="".join(traceback.format_exception(exc))[-4000:],
-            run_after=timezone.now() + timedelta(seconds=BACKOFF_BASE_SECONDS * 2**attempts),
+            run_after=timezone.now()
+            + min(MAX_BACKOFF, timedelta(seconds=BACKOFF_BASE_SECONDS * 2**attempts)),
             finished_at=timezone.now() if failed else None,
         )
     else:

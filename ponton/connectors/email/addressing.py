@@ -61,5 +61,9 @@ def conversation_named_by(ids: Iterable[str], recipients: Iterable[str]) -> int 
 
 
 def is_ours(address: str) -> bool:
-    """An address of our own domain: mail from it is a loop or a forgery, never a customer."""
-    return address.lower().rpartition("@")[2] == support_domain()
+    """The support address itself, or one of its plus-addresses: mail from it is a loop or a
+    forgery, never a customer. (Only the address: the support address may well be on a
+    provider its customers use too.)"""
+    local, _at, domain = address.lower().rpartition("@")
+    own_local, _at, own_domain = settings.PONTON_SUPPORT_EMAIL.lower().rpartition("@")
+    return domain == own_domain and local.partition("+")[0] == own_local

@@ -215,13 +215,16 @@ def fetch_mailbox(
     *,
     limit: int = 100,
     unreadable: tuple[type[BaseException], ...] = (),
+    temporary: tuple[type[BaseException], ...] = (Exception,),
 ) -> FetchReport:
     """Deliver up to `limit` messages of the mailbox's folder, oldest first.
 
     `deliver` gets each message's raw bytes. When it returns, the message moves
     to the processed folder (marked seen); when it raises one of `unreadable`,
-    to the unreadable folder (left unseen for a person). Any other exception
-    leaves the message in place and ends this poll of the mailbox.
+    to the unreadable folder (left unseen for a person). One of `temporary` (the
+    database is down) leaves the message in place and ends this poll of the
+    mailbox; any other exception leaves that one message in place, reported, and
+    goes on with the next, so one mail that always fails never blocks the others.
     """
     report = FetchReport(mailbox=config.label)
     try:
@@ -232,7 +235,14 @@ def fetch_mailbox(
         )
         return report
     try:
-        _poll(_Session(conn, config), deliver, report, limit=limit, unreadable=unreadable)
+        _poll(
+            _Session(conn, config),
+            deliver,
+            report,
+            limit=limit,
+            unreadable=unreadable,
+            temporary=temporary,
+        )
     except (OSError, imaplib.IMAP4.error, _Refused) as exc:
         report.errors.append(f"{config.label}: {_describe(exc)}")
     finally:
@@ -248,13 +258,16 @@ def fetch_all(
     mailboxes: Iterable[MailboxConfig] | None = None,
     limit: int = 100,
     unreadable: tuple[type[BaseException], ...] = (),
+    temporary: tuple[type[BaseException], ...] = (Exception,),
 ) -> list[FetchReport]:
     """Poll every mailbox (by default the configured ones) once; a mailbox that
     fails is reported and never keeps the others from being polled."""
     reports = []
     for config in configured_mailboxes() if mailboxes is None else mailboxes:
         try:
-            report = fetch_mailbox(config, deliver, limit=limit, unreadable=unreadable)
+            report = fetch_mailbox(
+                config, deliver, limit=limit, unreadable=unreadable, temporary=temporary
+            )
         except Exception as exc:  # a bug for one mailbox must not starve the others
             logger.exception("IMAP %s: poll failed", config.label)
             report = FetchReport(mailbox=config.label, errors=[f"{config.label}: {exc!r}"])
@@ -265,10 +278,12 @@ def fetch_all(
 def fetch_configured_mail(*, limit: int = 100) -> list[FetchReport]:
     """Poll the configured mailboxes once into conversations (the email channel's receiver)."""
     # Imported here: the receiving side needs the models, and this module is read at start-up.
-    from ponton.connectors.email.inbound import receive
+    from ponton.connectors.email.inbound import TemporaryFailure, receive
     from ponton.connectors.email.parsing import UnparseableEmail
 
-    return fetch_all(receive, limit=limit, unreadable=(UnparseableEmail,))
+    return fetch_all(
+        receive, limit=limit, unreadable=(UnparseableEmail,), temporary=(TemporaryFailure,)
+    )
 
 
 def summary(reports: list[FetchReport]) -> dict[str, Any]:
@@ -289,6 +304,7 @@ def _poll(
     *,
     limit: int,
     unreadable: tuple[type[BaseException], ...],
+    temporary: tuple[type[BaseException], ...],
 ) -> None:
     config = session.config
     session.login()
@@ -305,14 +321,22 @@ def _poll(
             session.move(uid, config.unreadable_folder)
             report.unreadable += 1
             continue
-        except Exception as exc:
+        except temporary as exc:
             logger.exception("IMAP %s: delivering message %s failed", config.label, uid)
-            report.left_for_retry = len(batch) - position
+            report.left_for_retry += len(batch) - position
             report.errors.append(
-                f"{config.label}: delivery failed ({exc!r}); {report.left_for_retry} message(s) "
+                f"{config.label}: delivery failed ({exc!r}); {len(batch) - position} message(s) "
                 f"left in {config.folder} for the next poll"
             )
             return
+        except Exception as exc:
+            logger.exception("IMAP %s: message %s could not be delivered", config.label, uid)
+            report.left_for_retry += 1
+            report.errors.append(
+                f"{config.label}: message {uid} could not be delivered ({exc!r}); left in "
+                f"{config.folder}, the next ones go on"
+            )
+            continue
         report.delivered += 1
         session.move(uid, config.processed_folder, seen=True)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.contrib.auth.models import BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -51,6 +52,11 @@ from ponton.journeys.models import EventKind
 from ponton.tasks.services import enqueue
 
 logger = logging.getLogger(__name__)
+
+# New conversations by email from one address in an hour that still get an acknowledgement.
+MAX_ACKNOWLEDGEMENTS_PER_HOUR = 5
+# Files stored from one email (a mail client attaches more than a portal form does).
+MAX_FILES = 10
 
 __all__ = ["Outcome", "TemporaryFailure", "UnparseableEmail", "receive"]
 
@@ -92,7 +98,7 @@ def _receive(mail: ParsedEmail, raw: bytes) -> Outcome:
     if mail.kind != "message":
         return Outcome("ignored", reason=f"{mail.kind}: {mail.kind_reason}")
     if addressing.is_ours(mail.from_address):
-        return Outcome("ignored", reason="sent from our own domain (a loop or a forgery)")
+        return Outcome("ignored", reason="sent from our own support address (a loop or a forgery)")
     sender = _user_by_address(mail.from_address)
     if sender is not None and sender.is_agent:
         return Outcome("ignored", reason="sent from a staff address: staff answer in Ponton")
@@ -143,7 +149,11 @@ def _thread(mail: ParsedEmail) -> Conversation | None:
     if conversation_id is None:
         return None
     conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    seen = set()
     while conversation is not None and conversation.merged_into_id is not None:
+        if conversation.pk in seen:  # merges never make a cycle; should one exist, stop
+            break
+        seen.add(conversation.pk)
         conversation = (
             Conversation.objects.select_for_update().filter(pk=conversation.merged_into_id).first()
         )
@@ -287,7 +297,10 @@ def _keep(message: Message, mail: ParsedEmail, raw: bytes, *, unverified: bool) 
 def _store_files(message: Message, mail: ParsedEmail) -> list[str]:
     """Store what passes the checks; say why each other file was not stored."""
     checked, refused = [], []
-    for part in mail.attachments[: attachments.MAX_FILES_PER_MESSAGE * 2]:
+    for position, part in enumerate(mail.attachments):
+        if position >= MAX_FILES:
+            refused.append(_("“%(name)s”: too many files in one email.") % {"name": part.filename})
+            continue
         try:
             checked.append(attachments.check_upload(ContentFile(part.data, name=part.filename)))
         except ValidationError as error:
@@ -318,6 +331,8 @@ def _acknowledge(conversation: Conversation, reading: policy.FirstReading) -> No
             article=reading.article.article_id,
             confidence=reading.confidence,
         )
+    if _acknowledged_lately(conversation.email) > MAX_ACKNOWLEDGEMENTS_PER_HOUR:
+        return  # someone sending mail in others' names must not make us a relay
     transaction.on_commit(
         lambda: enqueue(
             "email.acknowledge", message_id=notice.pk, dedupe_key=f"email-ack:{notice.pk}"
@@ -325,12 +340,20 @@ def _acknowledge(conversation: Conversation, reading: policy.FirstReading) -> No
     )
 
 
+def _acknowledged_lately(address: str) -> int:
+    return Conversation.objects.filter(
+        channel=ConversationChannel.EMAIL,
+        email__iexact=address,
+        created_at__gte=timezone.now() - timedelta(hours=1),
+    ).count()
+
+
 def _bounced(mail: ParsedEmail) -> Outcome:
     """Our mail did not arrive: remember the address as failing and tell the agent."""
     now = timezone.now()
     for address in mail.bounced_recipients:
         updated = FailingAddress.objects.filter(address=address).update(
-            reason=mail.kind_reason[:2000], last_bounce_at=now
+            reason=mail.kind_reason[:2000], last_bounce_at=now, bounces=F("bounces") + 1
         )
         if not updated:
             FailingAddress.objects.get_or_create(

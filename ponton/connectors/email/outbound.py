@@ -30,8 +30,9 @@ from ponton.conversations.presence import staffing
 
 logger = logging.getLogger(__name__)
 
-# The task queue retries a failed send with backoff; after this many tries the agent is told.
-MAX_ATTEMPTS = 5
+# The task queue retries a failed send with backoff (10 s, 20 s… at most an hour apart: about
+# three hours in all); after this many tries the agent is told.
+MAX_ATTEMPTS = 12
 MAX_REFERENCES = 20
 SOLVED_SALT = "ponton.email.solved"
 SOLVED_LINK_MAX_AGE = 60 * 60 * 24 * 30
@@ -42,16 +43,27 @@ class Kind:
     ACKNOWLEDGEMENT = "acknowledgement"
 
 
-def solved_token(conversation: Conversation) -> str:
-    return signing.dumps({"conversation": conversation.pk}, salt=SOLVED_SALT)
+def solved_token(acknowledgement: Message) -> str:
+    """The one-click "solved" of one acknowledgement: it closes the request only as it
+    stood then (see `services.can_close`)."""
+    return signing.dumps(
+        {"conversation": acknowledgement.conversation_id, "message": acknowledgement.pk},
+        salt=SOLVED_SALT,
+    )
 
 
-def conversation_for_solved_token(token: str) -> int | None:
+def read_solved_token(token: str) -> tuple[int, int] | None:
+    """(conversation, acknowledgement message) of a valid token, else None."""
     try:
         data = signing.loads(token, salt=SOLVED_SALT, max_age=SOLVED_LINK_MAX_AGE)
     except signing.BadSignature:
         return None
-    return data.get("conversation") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    conversation, message = data.get("conversation"), data.get("message")
+    if not isinstance(conversation, int) or not isinstance(message, int):
+        return None
+    return conversation, message
 
 
 def _absolute(path: str) -> str:
@@ -71,9 +83,9 @@ def _last_received(conversation: Conversation) -> EmailRecord | None:
 def _subject(conversation: Conversation, thread: EmailRecord | None, kind: str) -> str:
     original = strip_subject_prefixes(thread.subject) if thread else ""
     if kind == Kind.ACKNOWLEDGEMENT:
-        return _("We received your request #%(id)s") % {"id": conversation.pk} + (
-            f": {original}" if original else ""
-        )
+        # Never the sender's own subject: an acknowledgement must not carry a stranger's words
+        # to whoever they wrote in the name of.
+        return _("We received your request #%(id)s") % {"id": conversation.pk}
     if original:
         return f"Re: {original} [#{conversation.pk}]"
     return _("Answer to your request #%(id)s") % {"id": conversation.pk}
@@ -125,9 +137,7 @@ def build(message: Message, kind: str) -> EmailMultiAlternatives:
         }
         if kind == Kind.ACKNOWLEDGEMENT:
             context["expected"] = _expected_answer(conversation)
-            context["solved_url"] = _absolute(
-                reverse("email:solved", args=[solved_token(conversation)])
-            )
+            context["solved_url"] = _absolute(reverse("email:solved", args=[solved_token(message)]))
         subject = _subject(conversation, thread, kind)
         text = render_to_string(f"email/{kind}.txt", context)
         html = render_to_string(f"email/{kind}.html", context)
@@ -169,8 +179,8 @@ def deliver(message_id: int, *, kind: str) -> None:
     )
     if record.delivery in (Delivery.SENT, Delivery.BOUNCED):
         return  # already sent: a task run again after a crash sends nothing twice
-    mail = build(message, kind)
     try:
+        mail = build(message, kind)
         mail.send()
     except Exception as error:
         attempts = record.attempts + 1
@@ -179,7 +189,6 @@ def deliver(message_id: int, *, kind: str) -> None:
             attempts=attempts,
             delivery=Delivery.FAILED if final else Delivery.RETRYING,
             last_error=f"{type(error).__name__}: {error}"[:2000],
-            subject=mail.subject[:300],
         )
         if final:
             with override(conversation.language):

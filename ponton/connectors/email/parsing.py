@@ -28,6 +28,7 @@ Classification, in this order (the first that matches wins):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import mimetypes
 import re
@@ -87,12 +88,13 @@ class ParsedEmail:
 
 
 # Subject prefixes that replies and forwards add, in the languages our customers' clients use.
-_SUBJECT_PREFIX = re.compile(
-    r"^\s*(?:"
+_PREFIX = (
+    r"\s*(?:"
     r"re|rép|réf\.?|ref|tr|fw|fwd|enc|aw|wg|sv|vs|antw|doorst|rif"
-    r")\s*(?:\[\d+\]|\(\d+\))?\s*[:\uff1a]\s*",
-    re.IGNORECASE,
+    r")\s*(?:\[\d+\]|\(\d+\))?\s*[:\uff1a]"
 )
+# However many in a row ("RE: TR: Re:"), in one pass.
+_SUBJECT_PREFIXES = re.compile(f"^(?:{_PREFIX})+\\s*", re.IGNORECASE)
 _FORWARD_PREFIX = re.compile(r"^\s*(?:tr|fw|fwd|wg|enc)\s*[:\uff1a]", re.IGNORECASE)
 _OUT_OF_OFFICE_SUBJECT = re.compile(
     r"(?:réponse automatique|absence du bureau|absent du bureau|automatic reply|auto.?reply"
@@ -152,12 +154,50 @@ def parse(raw: bytes) -> ParsedEmail:
     if not raw.strip():
         raise UnparseableEmail("empty message")
     try:
-        return _parse(raw)
+        return _bounded(_parse(raw))
     except UnparseableEmail:
         raise
     except (IndexError, KeyError, TypeError, AttributeError, ValueError) as error:
         # The stdlib's structured header parsers still trip on some malformed parameters.
         raise UnparseableEmail(f"malformed structure: {error!r}") from error
+    except RecursionError as error:  # thousands of nested parts
+        raise UnparseableEmail("MIME parts nested too deep") from error
+
+
+MAX_SUBJECT = 998  # RFC 5322's longest line
+MAX_ID = 250
+MAX_ADDRESS = 254  # RFC 5321
+
+
+def _bounded(mail: ParsedEmail) -> ParsedEmail:
+    """What a mail may say, cut to what can be stored: no NUL (PostgreSQL refuses it in text),
+    ids and addresses within their columns, a subject one line long."""
+    if len(mail.from_address) > MAX_ADDRESS:
+        raise UnparseableEmail("sender address longer than 254 characters")
+
+    def clean(value: str) -> str:
+        return value.replace("\x00", "")
+
+    def short_id(value: str) -> str:
+        if len(value) <= MAX_ID:
+            return value
+        return f"long.{hashlib.sha256(value.encode()).hexdigest()[:40]}@ponton.invalid"
+
+    return dataclasses.replace(
+        mail,
+        message_id=short_id(mail.message_id),
+        in_reply_to=tuple(short_id(i) for i in mail.in_reply_to),
+        references=tuple(short_id(i) for i in mail.references),
+        bounced_message_id=short_id(mail.bounced_message_id),
+        subject=clean(mail.subject)[:MAX_SUBJECT],
+        from_name=clean(mail.from_name)[:150],
+        text=clean(mail.text),
+        html=clean(mail.html),
+        clean_text=clean(mail.clean_text),
+        to=tuple(a for a in mail.to if len(a) <= MAX_ADDRESS),
+        recipients=tuple(a for a in mail.recipients if len(a) <= MAX_ADDRESS),
+        bounced_recipients=tuple(a for a in mail.bounced_recipients if len(a) <= MAX_ADDRESS),
+    )
 
 
 def _parse(raw: bytes) -> ParsedEmail:
@@ -207,11 +247,7 @@ def _parse(raw: bytes) -> ParsedEmail:
 
 def strip_subject_prefixes(subject: str) -> str:
     """The subject without "Re:", "RE :", "TR:", "Fwd:", "AW:", "Réf. :"… however many."""
-    previous = None
-    while previous != subject:
-        previous = subject
-        subject = _SUBJECT_PREFIX.sub("", subject, count=1)
-    return subject.strip()
+    return _SUBJECT_PREFIXES.sub("", subject, count=1).strip()
 
 
 # Headers ------------------------------------------------------------------------------------

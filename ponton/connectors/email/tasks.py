@@ -14,13 +14,13 @@ from ponton.tasks.services import register
 logger = logging.getLogger(__name__)
 
 
-@register("conversations.email_reply")
+@register("conversations.email_reply", attempts=outbound.MAX_ATTEMPTS)
 def email_reply(message_id: int) -> None:
     """An agent's answer, by email, threaded to the customer's last mail."""
     outbound.deliver(message_id, kind=outbound.Kind.REPLY)
 
 
-@register("email.acknowledge")
+@register("email.acknowledge", attempts=outbound.MAX_ATTEMPTS)
 def acknowledge(message_id: int) -> None:
     """The automatic acknowledgement of a new email: when a person answers, and maybe an
     article with a one-click "this solved my problem"."""

@@ -13,17 +13,17 @@ from ponton.connectors.email import services
 @require_http_methods(["GET", "POST"])
 def solved(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks (mail scanners open every link: opening must change nothing); POST closes."""
-    conversation = services.access_by_solved_token(token)
-    if conversation is None:
+    link = services.access_by_solved_token(token)
+    if link is None:
         raise Http404
-    outcome = services.close_as_solved(conversation) if request.method == "POST" else None
+    outcome = services.close_as_solved(link) if request.method == "POST" else None
     return render(
         request,
         "email/solved.html",
         {
-            "conversation": conversation,
+            "conversation": link.conversation,
             "outcome": outcome,
-            "can_close": services.can_close(conversation),
+            "can_close": services.can_close(link),
         },
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from ponton.accounts.models import User
 from ponton.conversations import lifecycle
@@ -131,3 +132,15 @@ def test_the_assistant_remembers_in_a_row_of_its_own_and_a_hand_back_starts_it_a
     lifecycle.hand_back(conversation, by=agent)
     memory = AssistantMemory.objects.get(conversation=conversation)
     assert (memory.failed_attempts, memory.offered_articles) == (0, [7])
+
+
+def test_a_conversation_already_merged_cannot_take_part_in_another_merge(
+    customer: User, agent: User
+) -> None:
+    first, second, third = (opened(customer, text=t) for t in ("Panne", "Toujours", "Encore"))
+    lifecycle.merge(second, into=first, by=agent)
+
+    with pytest.raises(ValidationError):
+        lifecycle.merge(first, into=second, by=agent)  # would make a cycle
+    with pytest.raises(ValidationError):
+        lifecycle.merge(third, into=second, by=agent)

@@ -191,3 +191,24 @@ def test_servers_without_move_get_copy_then_delete_and_nothing_else_is_expunged(
         assert [m.raw for m in server.messages("INBOX")] == [kept_by_someone]
     finally:
         dovecot.stop()
+
+
+def test_a_mail_that_always_fails_stays_in_the_inbox_without_holding_up_the_ones_after_it(
+    imap_server: ImapServer,
+) -> None:
+    mails = [mail("one"), mail("poison"), mail("three")]
+    for raw in mails:
+        imap_server.append(raw)
+    received: list[bytes] = []
+
+    def deliver(raw: bytes) -> None:
+        if b"poison" in raw:
+            raise RuntimeError("a bug, not an outage")
+        received.append(raw)
+
+    report = fetch_mailbox(imap_server.mailbox(), deliver, temporary=(ConnectionError,))
+
+    assert received == [mails[0], mails[2]]
+    assert (report.delivered, report.left_for_retry) == (2, 1)
+    assert "a bug, not an outage" in report.errors[0]
+    assert [m.raw for m in imap_server.messages("INBOX")] == [mails[1]]

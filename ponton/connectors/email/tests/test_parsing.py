@@ -409,3 +409,32 @@ def test_a_parameter_the_stdlib_cannot_parse_does_not_lose_the_mail() -> None:
 def test_bytes_that_are_not_a_mail_are_unparseable(raw: bytes) -> None:
     with pytest.raises(UnparseableEmail):
         parse(raw)
+
+
+def test_mime_parts_nested_thousands_deep_are_unparseable_not_a_crash() -> None:
+    depth = 3000
+    head = b"From: claire@example.org\r\nSubject: nested\r\n"
+    body = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (n, n)
+        for n in range(depth)
+    )
+    with pytest.raises(UnparseableEmail):
+        parse(head + body + b"Content-Type: text/plain\r\n\r\nhi\r\n")
+
+
+def test_what_cannot_be_stored_is_cut_to_fit_a_nul_byte_a_huge_id_a_huge_subject() -> None:
+    def raw(subject: str) -> bytes:
+        return (
+            "From: claire@example.org\n"
+            f"Message-ID: <{'x' * 400}@example.org>\n"
+            f"Subject: {subject}\n\n"
+            "Bonjour\x00, ma facture.\n"
+        ).encode()
+
+    parsed = parse(raw("Re: " * 2000 + "Facture"))
+
+    assert len(parsed.message_id) <= 250
+    assert parsed.message_id == parse(raw("Autre")).message_id  # the same id, the same mail
+    assert "\x00" not in parsed.text and "\x00" not in parsed.clean_text
+    assert len(parsed.subject) <= 998
+    assert strip_subject_prefixes("Re: " * 200_000 + "Facture") == "Facture"

@@ -24,7 +24,7 @@ from django.test import Client
 
 from ponton.accounts.models import Role, User
 from ponton.conftest import KB
-from ponton.connectors.email import addressing, inbound
+from ponton.connectors.email import addressing, inbound, outbound
 from ponton.connectors.email.models import Delivery, Direction, EmailRecord, FailingAddress
 from ponton.conversations import lifecycle
 from ponton.conversations.models import Author, Conversation, HandoffReason, State, Status
@@ -81,6 +81,8 @@ def mail(
 def test_every_mail_of_the_corpus_is_received_as_expected(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The corpus's forged mail borrows this advisor's address.
+    User.objects.create(username="amina", email="agent@support.example.com", role=Role.AGENT)
     seen: dict[str, dict[str, Any]] = {}
     for name, expected in EXPECTED.items():
         code, line = receive_email((MAILS / name).read_bytes(), monkeypatch)
@@ -214,6 +216,78 @@ def test_a_confident_answer_rides_with_the_acknowledgement_and_one_click_closes_
 
 def test_a_solved_link_that_was_tampered_with_is_a_404(client: Client, customer: User) -> None:
     assert client.get("/fr/email/solved/not-a-token/").status_code == 404
+
+
+def _solved_path() -> str:
+    (ack,) = [m for m in outbox.outbox if "/email/solved/" in m.body]
+    url = next(w for w in ack.body.split() if "/email/solved/" in w)
+    return "/" + url.split("://", 1)[1].partition("/")[2]
+
+
+def test_a_solved_link_never_closes_what_the_customer_wrote_after_it(
+    kb: KB, monkeypatch: pytest.MonkeyPatch, client: Client
+) -> None:
+    _code, first = receive_email(
+        mail("Bonjour, j'ai oublié mon mot de passe, comment faire ?"), monkeypatch
+    )
+    run_due()
+    path = _solved_path()
+    receive_email(
+        mail(
+            "Et aussi, ma facture est fausse.",
+            message_id="m7@example.org",
+            In_Reply_To="<m1@example.org>",
+        ),
+        monkeypatch,
+    )
+
+    page = client.post(path)
+
+    conversation = Conversation.objects.get(pk=first["conversation"])
+    assert conversation.state == State.WAITING_HUMAN
+    assert "Yes, it solved" not in page.content.decode() and "Oui" not in page.content.decode()
+
+
+def test_customers_on_the_support_addresss_own_provider_are_heard(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.PONTON_SUPPORT_EMAIL = "boutique.lumiere@gmail.com"
+    _code, line = receive_email(mail(sender="claire.dubois@gmail.com"), monkeypatch)
+    assert line["status"] == "created"
+
+    _code, line = receive_email(
+        mail(sender="boutique.lumiere+c1.abc@gmail.com", message_id="loop@example.org"),
+        monkeypatch,
+    )
+    assert line["status"] == "ignored"  # our own address: a loop
+
+
+def test_the_original_email_is_downloaded_only_by_staff_who_may_see_the_conversation(
+    monkeypatch: pytest.MonkeyPatch,
+    client: Client,
+    agent: User,
+    other_team_agent: User,
+    customer: User,
+    password: str,
+) -> None:
+    _code, line = receive_email(mail(), monkeypatch)
+    conversation = Conversation.objects.get(pk=line["conversation"])
+    lifecycle.assign(conversation, to=agent, team=agent.teams.first(), by=agent)
+    record = EmailRecord.objects.get(message_id=line["message"])
+    url = f"/fr/email/original/{record.pk}/"
+
+    client.force_login(agent)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "message/rfc822"
+    assert b"".join(response.streaming_content) == mail()
+
+    client.force_login(other_team_agent)
+    assert client.get(url).status_code == 404
+    client.force_login(customer)
+    assert client.get(url).status_code in (403, 404)
+    client.logout()
+    assert client.get(url).status_code in (302, 403, 404)
 
 
 # Threading ---------------------------------------------------------------------------------
@@ -435,13 +509,18 @@ def test_an_outgoing_mail_that_cannot_leave_is_retried_then_shown_to_the_agent(
     conversation = Conversation.objects.get(pk=first["conversation"])
     message = lifecycle.reply_as_agent(conversation, agent=agent, text="Voici la réponse.")
 
-    for _attempt in range(5):
+    inbound_tasks_due_now()
+    run_due()
+    record = EmailRecord.objects.get(message=message)
+    assert (record.delivery, record.attempts) == (Delivery.RETRYING, 1)  # shown, and retried
+    for _attempt in range(outbound.MAX_ATTEMPTS - 1):
         inbound_tasks_due_now()
         run_due()
-    record = EmailRecord.objects.get(message=message)
-    assert (record.delivery, record.attempts) == (Delivery.FAILED, 5)
+    record.refresh_from_db()
+    assert (record.delivery, record.attempts) == (Delivery.FAILED, outbound.MAX_ATTEMPTS)
     assert "Connection" in record.last_error or "refused" in record.last_error.lower()
-    assert conversation.messages.filter(internal=True, text__contains="5").exists()
+    note = conversation.messages.filter(internal=True, text__contains=str(outbound.MAX_ATTEMPTS))
+    assert note.exists()
 
 
 def inbound_tasks_due_now() -> None:
