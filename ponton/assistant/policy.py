@@ -107,7 +107,8 @@ def _translation(article_id: int, lang: str) -> ArticleTranslation | None:
     )
 
 
-def _article_card(translation: ArticleTranslation) -> dict[str, Any]:
+def article_card(translation: ArticleTranslation) -> dict[str, Any]:
+    """An article as the customer sees it offered, in the chat or an email."""
     return {
         "id": translation.article_id,
         "title": translation.title,
@@ -134,15 +135,21 @@ class FirstReading:
     confidence: float | None = None
 
 
+def _signals_first(message_text: str, lang: str) -> tuple[str | None, list[dict[str, Any]]]:
+    """The handoff reason the signals give (None: no person needed) and the signals, as the
+    context packet keeps them."""
+    result = triage(message_text, lang=lang, policy_topics=configured_policy_topics())
+    if not (result.human and result.reason):
+        return None, []
+    return result.reason, [{**asdict(s), "evidence": list(s.evidence)} for s in result.signals]
+
+
 def read_for_person(message_text: str, *, lang: str, customer: Any) -> FirstReading:
     """Signals first (the reason and priority of the handoff); when nothing sensitive
     shows and understanding is confident, the article that likely answers it."""
-    result = triage(message_text, lang=lang, policy_topics=configured_policy_topics())
-    if result.human and result.reason:
-        return FirstReading(
-            reason=result.reason,
-            signals=[{**asdict(s), "evidence": list(s.evidence)} for s in result.signals],
-        )
+    reason, signals = _signals_first(message_text, lang)
+    if reason is not None:
+        return FirstReading(reason=reason, signals=signals)
     reading = FirstReading(reason=HandoffReason.HUMAN_CHANNEL, signals=[])
     model = current_model(lang)
     prediction = model.predict(message_text, k=1) if model else None
@@ -157,10 +164,6 @@ def read_for_person(message_text: str, *, lang: str, customer: Any) -> FirstRead
     return FirstReading(
         reason=reading.reason, signals=[], article=translation, confidence=round(confidence, 3)
     )
-
-
-def article_card(translation: ArticleTranslation) -> dict[str, Any]:
-    return _article_card(translation)
 
 
 # Entry points ---------------------------------------------------------------------------
@@ -204,13 +207,12 @@ def on_action(conversation: Conversation, action: str) -> None:
 
 def _respond_to_text(conversation: Conversation, message_text: str) -> None:
     lang = conversation.language
-    result = triage(message_text, lang=lang, policy_topics=configured_policy_topics())
-    if result.human and result.reason:
-        signals = [{**asdict(s), "evidence": list(s.evidence)} for s in result.signals]
-        if result.reason == HandoffReason.CUSTOMER_REQUEST:
-            lifecycle.request_person(conversation, signals=signals)
-        else:
-            lifecycle.hand_off(conversation, reason=result.reason, signals=signals)
+    reason, signals = _signals_first(message_text, lang)
+    if reason == HandoffReason.CUSTOMER_REQUEST:
+        lifecycle.request_person(conversation, signals=signals, by="assistant")
+        return
+    if reason is not None:
+        lifecycle.hand_off(conversation, reason=reason, signals=signals)
         return
     profile = getattr(conversation.customer, "profile", None)
     if profile is not None and profile.prefers_person:
@@ -305,7 +307,7 @@ def _answer_with(conversation: Conversation, article_id: int, *, confidence: flo
             _greeting(conversation) + body + "\n\n" + _("Did this solve it?"),
             body + "\n\n" + _("Does this answer your question?"),
         ],
-        articles=[_article_card(translation)],
+        articles=[article_card(translation)],
         actions=[*offered_actions, *_feedback_actions()],
     )
     _log_turn(conversation, "answer", article=article_id, confidence=confidence)
@@ -339,7 +341,7 @@ def _clarify(conversation: Conversation, choices: list[tuple[int, float]]) -> No
             + _("I want to be sure I understand. Is it about one of these?"),
             _("Which of these is closest to your question?"),
         ],
-        articles=[_article_card(t) for t in cards],
+        articles=[article_card(t) for t in cards],
         actions=[{"id": f"{ARTICLE_CHOICE}{t.article_id}", "label": t.title} for t in cards],
     )
     _log_turn(conversation, "clarify", articles=[t.article_id for t in cards])

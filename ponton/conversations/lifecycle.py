@@ -148,6 +148,8 @@ class Opened:
     conversation: Conversation
     message: Message
     created: bool  # False: a retry of a request that had already opened it
+    # What the customer was told when it went straight to a person (`wants_person`).
+    notice: Message | None = None
 
 
 def opening_key(*, channel: str, sender: str, client_msg_id: str) -> str:
@@ -210,11 +212,12 @@ def open_conversation(
     message, _created = customer_message(
         conversation, text=text, client_msg_id=client_msg_id, channel=message_channel or channel
     )
-    if wants_person:
-        if reason == HandoffReason.CUSTOMER_REQUEST:
-            conversation.person_requests += 1  # saved by the handoff
-        hand_off(conversation, reason=reason, signals=signals, by="customer")
-    return Opened(conversation, message, created=True)
+    notice = None
+    if wants_person and reason == HandoffReason.CUSTOMER_REQUEST:
+        notice = request_person(conversation, signals=signals)
+    elif wants_person:
+        notice = hand_off(conversation, reason=reason, signals=signals, by="customer")
+    return Opened(conversation, message, created=True, notice=notice)
 
 
 def _first_message(conversation: Conversation) -> Message:
@@ -334,13 +337,15 @@ def hand_off(
 
 @transaction.atomic
 def request_person(
-    conversation: Conversation, *, signals: list[dict[str, Any]] | None = None
+    conversation: Conversation,
+    *,
+    signals: list[dict[str, Any]] | None = None,
+    by: str = "customer",
 ) -> Message:
-    """The customer asks for a person, in words or with the button: honoured the first time."""
+    """The customer asks for a person, with the button or a form (`by` the customer), or in
+    words the assistant recognised (`by` the assistant): honoured the first time."""
     conversation.person_requests += 1  # saved by the handoff
-    return hand_off(
-        conversation, reason=HandoffReason.CUSTOMER_REQUEST, signals=signals, by="customer"
-    )
+    return hand_off(conversation, reason=HandoffReason.CUSTOMER_REQUEST, signals=signals, by=by)
 
 
 def _handoff_notice(conversation: Conversation, now: Staffing) -> str:

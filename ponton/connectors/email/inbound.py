@@ -42,7 +42,6 @@ from ponton.conversations import attachments, lifecycle, realtime
 from ponton.conversations.events import record_conversation_event
 from ponton.conversations.memory import remember
 from ponton.conversations.models import (
-    Author,
     Conversation,
     ConversationChannel,
     Message,
@@ -244,8 +243,8 @@ def _open(
                     "another customer's thread. Check before sharing anything personal."
                 ),
             )
-    else:
-        _acknowledge(conversation, reading)
+    elif opened.notice is not None:
+        _acknowledge(conversation, opened.notice, reading)
     return Outcome("created", conversation.pk, opened.message.pk, reason)
 
 
@@ -291,7 +290,6 @@ def _keep(message: Message, mail: ParsedEmail, raw: bytes, *, unverified: bool) 
                 _("Files not stored (open the original email to see them): %(files)s")
                 % {"files": "; ".join(refused)},
             )
-    transaction.on_commit(lambda: realtime.announce(message.conversation, "message"))
 
 
 def _store_files(message: Message, mail: ParsedEmail) -> list[str]:
@@ -309,10 +307,10 @@ def _store_files(message: Message, mail: ParsedEmail) -> list[str]:
     return refused
 
 
-def _acknowledge(conversation: Conversation, reading: policy.FirstReading) -> None:
-    """Tell the customer at once that a person has it and when to expect them; with a
-    likely article and a one-click "this solved my problem" when the assistant is sure."""
-    notice = conversation.messages.filter(author=Author.SYSTEM, internal=False).order_by("-id")[0]
+def _acknowledge(conversation: Conversation, notice: Message, reading: policy.FirstReading) -> None:
+    """Tell the customer at once, by email, what the handoff's `notice` told them: a person
+    has it and when to expect them; with a likely article and a one-click "this solved my
+    problem" when the assistant is sure."""
     if reading.article is not None:
         Message.objects.filter(pk=notice.pk).update(articles=[policy.article_card(reading.article)])
         # The assistant's memory of the need, which the one-click "solved" resolves.

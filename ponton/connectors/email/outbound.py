@@ -81,11 +81,11 @@ def _last_received(conversation: Conversation) -> EmailRecord | None:
 
 
 def _subject(conversation: Conversation, thread: EmailRecord | None, kind: str) -> str:
-    original = strip_subject_prefixes(thread.subject) if thread else ""
     if kind == Kind.ACKNOWLEDGEMENT:
         # Never the sender's own subject: an acknowledgement must not carry a stranger's words
         # to whoever they wrote in the name of.
         return _("We received your request #%(id)s") % {"id": conversation.pk}
+    original = strip_subject_prefixes(thread.subject) if thread else ""
     if original:
         return f"Re: {original} [#{conversation.pk}]"
     return _("Answer to your request #%(id)s") % {"id": conversation.pk}
