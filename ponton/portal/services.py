@@ -26,6 +26,7 @@ from ponton.conversations.models import (
     Attachment,
     Author,
     Conversation,
+    ConversationChannel,
     Message,
     State,
     Status,
@@ -65,8 +66,10 @@ def progress(conversation: Conversation) -> str:
 
 
 def my_requests(customer: User) -> QuerySet[Conversation]:
-    """The customer's conversations (not those merged into another), latest activity
-    first, each with `subject` (their first words) and `last_message_at`."""
+    """The customer's requests, latest activity first, each with `subject` (their first words)
+    and `last_message_at`: every conversation that reached a person or came by a human channel,
+    not those merged into another, nor chats that stayed with the assistant (those are selfcare,
+    not requests)."""
     first_words = (
         Message.objects.filter(conversation=OuterRef("pk"), author=Author.CUSTOMER, internal=False)
         .order_by("id")
@@ -74,12 +77,18 @@ def my_requests(customer: User) -> QuerySet[Conversation]:
     )
     return (
         Conversation.objects.filter(customer=customer, merged_into__isnull=True)
+        .filter(~Q(channel=ConversationChannel.CHAT) | Q(handed_off_at__isnull=False))
         .annotate(
             subject=Subquery(first_words),
             last_message_at=Max("messages__created_at", filter=Q(messages__internal=False)),
         )
         .order_by("-last_message_at", "-pk")
     )
+
+
+def is_finished() -> Q:
+    """The requests that are over: solved or closed."""
+    return Q(status__in=[Status.SOLVED, Status.CLOSED]) | Q(state=State.CLOSED)
 
 
 def access_customer_conversation(user: Any, conversation_id: int) -> Conversation:

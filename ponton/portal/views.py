@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,6 +44,7 @@ class CustomerRequest(HttpRequest):
 
 MAGIC_LINK_SENT_KEY = "portal_magic_link_sent"
 ONE_YEAR = 365 * 24 * 3600
+PAST_REQUESTS_PER_PAGE = 10
 
 
 def _add_errors(form: Form, exc: ValidationError, field: str | None = None) -> None:
@@ -114,11 +116,16 @@ def magic_login(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 
 @customer_required
 def home(request: CustomerRequest) -> HttpResponse:
+    requests = services.my_requests(request.user)
+    finished = services.is_finished()
     return render(
         request,
         "portal/home.html",
         {
-            "requests": list(services.my_requests(request.user)),
+            "current": list(requests.exclude(finished)),
+            "past": Paginator(requests.filter(finished), PAST_REQUESTS_PER_PAGE).get_page(
+                request.GET.get("page")
+            ),
             "surveys": list(services.open_surveys(request.user)),
             "callbacks": callbacks.upcoming_callbacks(request.user),
         },

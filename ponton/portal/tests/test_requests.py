@@ -29,6 +29,7 @@ from ponton.conversations.models import (
     Attachment,
     Author,
     Conversation,
+    ConversationChannel,
     HandoffReason,
     State,
     Status,
@@ -38,8 +39,9 @@ from ponton.portal import services
 from ponton.portal.tests.conftest import PDF, PNG, give_to_team, open_request, png
 
 HOME = "/fr/account/"
-# Session, user, requests, surveys to answer, calls planned: whatever the number of requests.
-HOME_QUERIES = 5
+# Session, user, requests in progress, how many are solved (none here: no page of them to
+# read), surveys to answer, calls planned: whatever the number of requests.
+HOME_QUERIES = 6
 
 
 def detail(conversation: Conversation) -> str:
@@ -63,7 +65,7 @@ def test_the_customer_sees_her_requests_with_where_they_stand(
     response = signed_in(client, customer).get(HOME)
 
     assert response.status_code == 200
-    assert [c.pk for c in response.context["requests"]] == [mine.pk]
+    assert [c.pk for c in response.context["current"]] == [mine.pk]
     html = response.content.decode()
     assert escape("Ma box ne s'allume plus.") in html
     assert "Facture professionnelle" not in html
@@ -79,7 +81,7 @@ def test_a_request_merged_into_another_is_not_listed_twice(
 
     response = signed_in(client, customer).get(HOME)
 
-    assert [c.pk for c in response.context["requests"]] == [original.pk]
+    assert [c.pk for c in response.context["current"]] == [original.pk]
     follow = client.get(detail(duplicate))
     assert follow.status_code == 302
     assert follow["Location"] == detail(original)
@@ -96,7 +98,49 @@ def test_the_list_of_requests_costs_the_same_queries_for_one_or_many(
     for n in range(4):
         open_request(customer, f"Encore une demande {n}")
     with django_assert_num_queries(HOME_QUERIES):
-        assert len(client.get(HOME).context["requests"]) == 5
+        assert len(client.get(HOME).context["current"]) == 5
+
+
+def test_chats_that_stayed_with_the_assistant_are_selfcare_not_requests(
+    client: Client, customer: User
+) -> None:
+    selfcare = open_conversation(
+        channel=ConversationChannel.CHAT, first_message="mot de passe oublié", customer=customer
+    ).conversation
+    mark_resolved(selfcare, article=None, how="confirmed")
+    handed = open_conversation(
+        channel=ConversationChannel.CHAT,
+        first_message="Je veux parler à quelqu'un",
+        customer=customer,
+        wants_person=True,
+    ).conversation
+
+    response = signed_in(client, customer).get(HOME)
+
+    assert [c.pk for c in response.context["current"]] == [handed.pk]
+    assert not response.context["past"].object_list
+
+
+def test_requests_in_progress_come_first_and_solved_ones_are_paged(
+    client: Client, customer: User, agent: User
+) -> None:
+    waiting = open_request(customer, "Toujours en attente")
+    solved = []
+    for n in range(12):
+        request = open_request(customer, f"Demande réglée {n}")
+        set_status(request, status=Status.SOLVED, by=agent)
+        solved.append(request.pk)
+    signed_in(client, customer)
+
+    first = client.get(HOME)
+    second = client.get(HOME + "?page=2")
+
+    assert [c.pk for c in first.context["current"]] == [waiting.pk]
+    assert [c.pk for c in first.context["past"]] == solved[::-1][:10]
+    assert [c.pk for c in second.context["past"]] == solved[::-1][10:]
+    html = first.content.decode()
+    assert "En cours" in html and "Réglées et clôturées" in html and "Page 1 sur 2" in html
+    assert 'href="?page=2#past-title"' in html
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(
