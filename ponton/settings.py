@@ -209,6 +209,8 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Ponton <support@ponton.exampl
 # and mail to it (by the MTA pipe or IMAP) opens or continues conversations.
 PONTON_SUPPORT_EMAIL = envemail("PONTON_SUPPORT_EMAIL", "support@ponton.example")
 PONTON_SUPPORT_NAME = envstr("PONTON_SUPPORT_NAME", "Ponton")
+# The country of phone numbers written without their international prefix (ISO 3166 code).
+PONTON_PHONE_REGION = envstr("PONTON_PHONE_REGION", "FR").upper()
 # A received mail larger than this is refused whole (the MTA bounces it to the sender).
 PONTON_EMAIL_MAX_BYTES = envint("PONTON_EMAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=64 * 1024)
 # Mailboxes customers write to, polled by the workers and `ponton fetch-mail`: IMAP URLs,

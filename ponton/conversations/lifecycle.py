@@ -40,12 +40,14 @@ from ponton.conversations.memory import recall, remember
 from ponton.conversations.models import (
     Author,
     Conversation,
+    ConversationChannel,
     HandoffReason,
     Message,
     State,
     Status,
 )
 from ponton.conversations.presence import Staffing, staffing
+from ponton.conversations.reach import format_phone, reach_in
 from ponton.journeys.models import EventKind
 from ponton.tasks.services import enqueue
 
@@ -256,6 +258,8 @@ def customer_message(
         Conversation.objects.filter(pk=conversation.pk).update(status=Status.OPEN)
         conversation.status = Status.OPEN
     if conversation.state != State.ASSISTANT:
+        if _unreachable(conversation):
+            _note_reach(conversation, text)
         # While the assistant owns it, the customer's own request gets the answer and no
         # agent's page lists it: a push would only make every inbox re-read for nothing.
         realtime.announce(conversation, "message")
@@ -332,7 +336,43 @@ def hand_off(
     realtime.announce(conversation, "handoff")
     with override(conversation.language):
         notice = _handoff_notice(conversation, now)
+        if _unreachable(conversation):
+            notice += " " + _(
+                "If you may close this page, you can leave an email address or a phone number "
+                "here (it is optional) and we will answer you there. Otherwise, simply keep this "
+                "page open."
+            )
     return assistant_message(conversation, text=notice, author=Author.SYSTEM)
+
+
+def _unreachable(conversation: Conversation) -> bool:
+    """An anonymous chat: once its page is closed, an answer would reach nobody."""
+    return (
+        conversation.channel == ConversationChannel.CHAT
+        and conversation.customer_id is None
+        and not conversation.email
+        and not conversation.phone
+    )
+
+
+def _note_reach(conversation: Conversation, text: str) -> None:
+    """An anonymous customer waiting for a person wrote how to reach them: keep it, and say
+    so, so that the answer finds them even after they close the page."""
+    found = reach_in(text)
+    if not found:
+        return
+    conversation.email, conversation.phone = found.email, found.phone
+    Conversation.objects.filter(pk=conversation.pk).update(email=found.email, phone=found.phone)
+    where = [found.email] if found.email else []
+    if found.phone:
+        where.append(format_phone(found.phone))
+    with override(conversation.language):
+        text = _("Thank you: we will answer you at %(where)s too.") % {
+            "where": _(" and ").join(where)
+        }
+    Message.objects.create(
+        conversation=conversation, author=Author.SYSTEM, text=text, channel=conversation.channel
+    )
 
 
 @transaction.atomic
@@ -391,9 +431,12 @@ def mark_resolved(conversation: Conversation, *, article: int | None, how: str) 
 
 
 @transaction.atomic
-def reopen(conversation: Conversation, *, to_person: bool = False) -> None:
-    """The customer came back to a closed conversation: selfcare starts again, or (a human
-    channel, a request a person handled) a person takes it back."""
+def reopen(conversation: Conversation, *, to_person: bool | None = None) -> None:
+    """The customer came back to a closed conversation. A request a person handled (or one on
+    a human channel: `to_person`) goes back to that person, or to the queue when nobody had
+    answered yet, and the customer is told so; otherwise selfcare starts again."""
+    if to_person is None:
+        to_person = conversation.handed_off_at is not None
     _move(conversation, "reopen_person" if to_person else "reopen_selfcare")
     conversation.resolved_at = None
     fields = ["state", "resolved_at", "updated_at"]
@@ -402,6 +445,21 @@ def reopen(conversation: Conversation, *, to_person: bool = False) -> None:
         fields.append("status")
     conversation.save(update_fields=fields)
     record_conversation_event(conversation, EventKind.STATUS_CHANGE, status="reopened", by=None)
+    if to_person:
+        with override(conversation.language):
+            if conversation.state == State.WITH_HUMAN and conversation.assignee_id:
+                text = _("Your request is open again: %(name)s will answer you here.") % {
+                    "name": conversation.assignee.get_short_name()
+                    or conversation.assignee.get_username()
+                }
+            else:
+                text = _("Your request is open again: an advisor will answer you here.")
+        Message.objects.create(
+            conversation=conversation,
+            author=Author.SYSTEM,
+            text=text,
+            channel=conversation.channel,
+        )
     realtime.announce(conversation, "status")
 
 

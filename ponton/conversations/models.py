@@ -73,6 +73,8 @@ class Conversation(models.Model):
     visitor_id = models.CharField(max_length=36, blank=True)
     name = models.CharField(max_length=150, blank=True)
     email = models.EmailField(blank=True)
+    # A number an anonymous customer left to be called back on (E.164).
+    phone = models.CharField(max_length=32, blank=True)
     channel = models.CharField(max_length=16, choices=ConversationChannel.choices)
     state = models.CharField(max_length=16, choices=State.choices, default=State.ASSISTANT)
     language = models.CharField(max_length=2, default="fr")

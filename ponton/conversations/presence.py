@@ -34,6 +34,10 @@ class Staffing:
 
 
 def staffing(now: datetime | None = None) -> Staffing:
+    """The one answer to "is someone there?" for routing, the widget, the contact page and
+    the phone: advisors online and seen lately count, whatever the calendar says (routing
+    gives them conversations, so the customer is told so); the calendar says when the team
+    is normally there."""
     now = now or timezone.now()
     hours = availability(now)
     online = User.objects.filter(
@@ -45,6 +49,6 @@ def staffing(now: datetime | None = None) -> Staffing:
     return Staffing(
         open_now=hours.open_now,
         next_opening=hours.next_opening,
-        agents_online=online if hours.open_now else 0,
+        agents_online=online,
         waiting=waiting,
     )

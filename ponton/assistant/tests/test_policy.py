@@ -472,8 +472,6 @@ def test_with_nobody_online_during_opening_hours_the_notice_says_nobody_is_free(
 def test_outside_opening_hours_the_notice_says_when_advisors_are_back(
     client: Client, kb: KB, agent: User, closed_until_midnight: None
 ) -> None:
-    _online(agent)  # online, but it is not a working hour: nobody is promised
-
     body = start_chat(client, "Let me talk to a real person", lang="en")
 
     notice = _notice(body)
@@ -485,6 +483,21 @@ def test_outside_opening_hours_the_notice_says_when_advisors_are_back(
     assert f"away until {when}" in notice
     assert f"#{body['id']}" in notice
     assert "wait about" not in notice
+
+
+@time_machine.travel(datetime(2030, 3, 5, 15, 0, tzinfo=PARIS), tick=False)
+def test_an_advisor_working_outside_opening_hours_is_announced_as_the_one_who_answers(
+    client: Client, kb: KB, agent: User, closed_until_midnight: None
+) -> None:
+    # One truth for routing and the customer: the advisor online gets the conversation, so
+    # the customer is not told that advisors are away.
+    _online(agent)
+
+    body = start_chat(client, "Je veux parler à un conseiller", lang="fr")
+
+    notice = _notice(body)
+    assert "1 conseiller en ligne" in notice
+    assert "absents" not in notice
 
 
 def test_with_an_advisor_online_the_notice_mentions_the_expected_wait(
@@ -531,11 +544,10 @@ def test_the_notice_follows_the_real_calendar_at_any_hour(
     client: Client, kb: KB, agent: User, now: datetime, open_now: bool
 ) -> None:
     with time_machine.travel(now, tick=False):
-        _online(agent)
         notice = _notice(start_chat(client, "Let me talk to a real person", lang="en"))
 
     if open_now:
-        assert "expected wait about" in notice
+        assert "Nobody is free this very minute" in notice
     else:
         assert "away until" in notice
         assert "wait about" not in notice
@@ -555,18 +567,19 @@ def test_staffing_on_a_weekday_morning_counts_the_advisors_present(
     assert now.expected_wait_minutes == AVERAGE_HANDLING_MINUTES
 
 
-def test_staffing_on_a_sunday_promises_nobody_and_names_monday_morning(
+def test_staffing_on_a_sunday_names_monday_morning_and_counts_who_is_there_anyway(
     db: None, agent: User
 ) -> None:
     sunday_ten = datetime(2025, 3, 9, 10, 0, tzinfo=PARIS)
+
+    nobody = staffing(sunday_ten)
     _online(agent, seen=sunday_ten)
+    someone = staffing(sunday_ten)
 
-    now = staffing(sunday_ten)
-
-    assert not now.open_now
-    assert now.agents_online == 0
-    assert now.expected_wait_minutes is None
-    assert now.next_opening == datetime(2025, 3, 10, 8, 0, tzinfo=PARIS)
+    assert not nobody.open_now and not someone.open_now
+    assert nobody.next_opening == datetime(2025, 3, 10, 8, 0, tzinfo=PARIS)
+    assert (nobody.agents_online, nobody.expected_wait_minutes) == (0, None)
+    assert (someone.agents_online, someone.expected_wait_minutes) == (1, AVERAGE_HANDLING_MINUTES)
 
 
 # Language ----------------------------------------------------------------------------------

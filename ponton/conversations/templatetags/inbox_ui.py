@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from ponton.conversations.models import HandoffReason
+from ponton.conversations.reach import format_phone
 
 register = template.Library()
 
@@ -59,3 +60,9 @@ def reason_label(reason: str) -> str:
 @register.filter
 def event_label(kind: str) -> str:
     return str(EVENTS.get(kind, kind.replace("_", " ")))
+
+
+@register.filter
+def phone(e164: str) -> str:
+    """A stored number as people write it."""
+    return format_phone(e164) if e164 else ""

@@ -191,6 +191,31 @@ def test_a_customer_writing_again_reopens_a_pending_conversation(
     assert handed_off.status == Status.OPEN
 
 
+def test_a_customer_writing_in_a_solved_chat_gets_the_person_who_handled_it_back(
+    handed_off: Conversation, agent: Any
+) -> None:
+    lifecycle.reply_as_agent(handed_off, agent=agent, text="C'est réglé, bonne journée.")
+    lifecycle.set_status(handed_off, status=Status.SOLVED, by=agent)
+    assert handed_off.state == State.CLOSED
+
+    answer = Client().post(
+        f"{CHAT}/{handed_off.pk}/messages",
+        {"text": "En fait non, toujours pas de connexion"},
+        content_type="application/json",
+        HTTP_X_CONVERSATION_TOKEN=handed_off.token,
+    )
+
+    assert answer.status_code == 201
+    handed_off.refresh_from_db()
+    assert (handed_off.state, handed_off.status) == (State.WITH_HUMAN, Status.OPEN)
+    assert handed_off.assignee == agent
+    assert answer.json()["state"] == State.WITH_HUMAN
+    # The assistant stays silent: the person takes it back, told so in the conversation.
+    authors = [m["author"] for m in answer.json()["messages"]]
+    assert "assistant" not in authors
+    assert Conversation.objects.count() == 1
+
+
 def test_handing_back_lets_the_assistant_answer_again(handed_off: Conversation, agent: Any) -> None:
     lifecycle.reply_as_agent(handed_off, agent=agent, text="Voilà qui est réglé.")
     _signed_in(agent).post(f"/fr/agent/c/{handed_off.pk}/hand-back")

@@ -18,7 +18,7 @@
       intro: "Bonjour ! Je suis un assistant automatique. Posez votre question ; un conseiller est à un clic à tout moment.",
       placeholder: "Écrivez votre question…", send: "Envoyer", error: "Le message n'est pas parti. Réessayer ?",
       retry: "Réessayer", waiting: "Un conseiller va vous répondre ici.", withHuman: "Vous échangez avec un conseiller.",
-      closed: "Conversation terminée. Écrivez pour en commencer une nouvelle.", you: "Vous", bot: "Assistant",
+      closed: "Conversation terminée. Écrivez ici pour la reprendre.", you: "Vous", bot: "Assistant",
       agent: "Conseiller", system: "Information", read: "Lire l'article"
     },
     en: {
@@ -26,7 +26,7 @@
       intro: "Hello! I'm an automated assistant. Ask your question; a person is one click away at any time.",
       placeholder: "Type your question…", send: "Send", error: "The message was not sent. Try again?",
       retry: "Retry", waiting: "An advisor will answer you here.", withHuman: "You are talking with an advisor.",
-      closed: "Conversation closed. Write to start a new one.", you: "You", bot: "Assistant",
+      closed: "Conversation closed. Write here to pick it up again.", you: "You", bot: "Assistant",
       agent: "Advisor", system: "Information", read: "Read the article"
     }
   }[lang];
@@ -123,8 +123,9 @@
   function post(body) {
     if (sending) return;
     sending = true; send.disabled = true;
-    var first = !state.id || state.state === "closed";
-    if (first) { unlisten(); state = {}; }
+    // A closed conversation goes on in place: the server reopens it (with the person who
+    // handled it, if one did).
+    var first = !state.id;
     body.client_msg_id = uid();
     var attempt = function () {
       var call = first ? request("POST", "", Object.assign({ lang: lang }, body)) : request("POST", "/" + state.id + "/messages", body);
@@ -143,7 +144,7 @@
   }
 
   function choose(action) {
-    if (!state.id || state.state === "closed") { post({ text: T.human }); return; }
+    if (!state.id) { post({ text: T.human }); return; }
     post({ action: action });
   }
 
