@@ -446,11 +446,11 @@ def reopen(conversation: Conversation, *, to_person: bool | None = None) -> None
     conversation.save(update_fields=fields)
     record_conversation_event(conversation, EventKind.STATUS_CHANGE, status="reopened", by=None)
     if to_person:
+        person = conversation.assignee if conversation.state == State.WITH_HUMAN else None
         with override(conversation.language):
-            if conversation.state == State.WITH_HUMAN and conversation.assignee_id:
+            if person is not None:
                 text = _("Your request is open again: %(name)s will answer you here.") % {
-                    "name": conversation.assignee.get_short_name()
-                    or conversation.assignee.get_username()
+                    "name": person.get_short_name() or person.get_username()
                 }
             else:
                 text = _("Your request is open again: an advisor will answer you here.")
