@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from django.conf import settings
+from django.urls import reverse
 from django.utils import formats
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
@@ -96,11 +97,21 @@ def _date(value: str) -> str:
 def _send_password_reset(conversation: Conversation, _arg: str) -> Outcome:
     email = conversation.email or getattr(conversation.customer, "email", "")
     if not email:
+        # Someone who forgot their password cannot sign in first: the reset page asks for the
+        # account's address and works without an account session.
         return Outcome(
             False,
             _(
-                "I need the email address of your account: sign in first, or a person can do it with you."
+                "I need the email address of your account: the reset page asks for it and "
+                "sends the link, no need to sign in. A person can also do it with you."
             ),
+            choices=[
+                {
+                    "id": "password_reset_page",
+                    "label": _("Get a reset link by email"),
+                    "url": reverse("accounts:password_reset"),
+                }
+            ],
         )
     data = call_connector("password-reset", {"email": email})
     return Outcome(

@@ -59,6 +59,17 @@ def _human_action() -> dict[str, str]:
     return {"id": HUMAN, "label": _("Talk to a person")}
 
 
+def choice_in_words(action: str, label: str) -> str:
+    """What a picked choice meant, as the transcript keeps it: a short button ("No") reads
+    as the sentence the customer meant."""
+    meaning = {
+        HUMAN: _("I would like to talk to a person."),
+        RESOLVED: _("Yes, that solved my problem."),
+        NOT_RESOLVED: _("No, that did not solve my problem."),
+    }
+    return str(meaning.get(action, label or action))
+
+
 def _feedback_actions() -> list[dict[str, str]]:
     return [
         {"id": RESOLVED, "label": _("Yes, solved")},

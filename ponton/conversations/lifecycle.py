@@ -230,7 +230,12 @@ def _first_message(conversation: Conversation) -> Message:
 
 
 def customer_message(
-    conversation: Conversation, *, text: str, client_msg_id: str = "", channel: str = ""
+    conversation: Conversation,
+    *,
+    text: str,
+    client_msg_id: str = "",
+    channel: str = "",
+    choice: str = "",
 ) -> tuple[Message, bool]:
     """Store what the customer sent, once: the same `client_msg_id` twice returns the first
     message and False. A pending or solved request needs work again: it is open.
@@ -248,6 +253,7 @@ def customer_message(
         author=Author.CUSTOMER,
         author_user=conversation.customer,
         text=text,
+        choice=choice[:64],
         client_msg_id=client_msg_id,
         channel=channel or conversation.channel,
     )
@@ -258,7 +264,7 @@ def customer_message(
         Conversation.objects.filter(pk=conversation.pk).update(status=Status.OPEN)
         conversation.status = Status.OPEN
     if conversation.state != State.ASSISTANT:
-        if _unreachable(conversation):
+        if _unreachable(conversation) and not choice:
             _note_reach(conversation, text)
         # While the assistant owns it, the customer's own request gets the answer and no
         # agent's page lists it: a push would only make every inbox re-read for nothing.

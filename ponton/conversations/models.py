@@ -173,6 +173,9 @@ class Message(models.Model):
     # Assistant turns: the articles shown and the choices offered ([{"id", "label"}]).
     articles = models.JSONField(default=list, blank=True)
     actions = models.JSONField(default=list, blank=True)
+    # The offered choice (its id) this customer message is, when they picked one instead of
+    # writing: the transcript keeps what it meant, reports know it was not their own words.
+    choice = models.CharField(max_length=64, blank=True)
     client_msg_id = models.CharField(max_length=64, blank=True)
     # Where this message came or went (a conversation may span channels: an email answered
     # from the portal).

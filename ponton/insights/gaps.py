@@ -121,8 +121,7 @@ def _assistant_misses(period: Period) -> list[Unanswered]:
     messages: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     for chunk in batches(conversations):
         for conversation, at, text in (
-            Message.objects.filter(conversation_id__in=chunk, author=Author.CUSTOMER)
-            .exclude(text__startswith="[")  # a choice clicked, not words
+            Message.objects.filter(conversation_id__in=chunk, author=Author.CUSTOMER, choice="")
             .order_by("id")
             .values_list("conversation_id", "created_at", "text")
         ):

@@ -228,6 +228,10 @@ def test_a_visitor_without_an_email_is_told_what_a_password_reset_needs(
 
     turn = last_assistant_turn(body)
     assert "email address" in turn["text"]
+    assert "sign in first" not in turn["text"]  # impossible for someone who forgot it
+    reset_page = next(a for a in turn["actions"] if a["id"] == "password_reset_page")
+    assert reset_page["url"] == "/en/accounts/password-reset/"
+    assert client.get(reset_page["url"]).status_code == 200
     assert "human" in action_ids(turn)
     assert _resolutions() == []
 

@@ -100,6 +100,19 @@ def _assistant_texts(conversation_id: int) -> list[str]:
 # Never repeat ----------------------------------------------------------------------------
 
 
+def test_a_picked_choice_reads_in_the_transcript_as_what_the_customer_meant(
+    client: Client, kb: KB
+) -> None:
+    chat = start_chat(client, "j'ai oublié mon mot de passe", lang="fr")
+
+    body = send(client, chat, action="not_resolved")
+
+    said = next(m for m in body["messages"] if m["author"] == Author.CUSTOMER)
+    assert said["text"] == "Non, ça n'a pas résolu mon problème."
+    stored = Conversation.objects.get(pk=chat["id"]).messages.get(pk=said["id"])
+    assert stored.choice == "not_resolved"
+
+
 def test_the_assistant_never_sends_the_same_text_twice_in_a_conversation(
     client: Client, kb: KB
 ) -> None:

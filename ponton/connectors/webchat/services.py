@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db import transaction
 from django.http import Http404
-from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ponton.assistant import policy
@@ -98,9 +97,9 @@ def receive_action(conversation: Conversation, *, action: str, client_msg_id: st
         if offered is None and action != policy.HUMAN:
             raise ChoiceNotOffered(action)
         with override(locked.language):
-            label = offered["label"] if offered else _("Talk to a person")
+            words = policy.choice_in_words(action, offered["label"] if offered else "")
         message, created = lifecycle.customer_message(
-            locked, text=f"[{label}]", client_msg_id=client_msg_id
+            locked, text=words, client_msg_id=client_msg_id, choice=action
         )
         if created:
             policy.on_action(locked, action)
