@@ -13,8 +13,9 @@ from ponton.accounts.models import Channel, Language
 from ponton.conversations.attachments import MAX_FILES_PER_MESSAGE, allowed_labels
 from ponton.conversations.lifecycle import MAX_MESSAGE_LENGTH
 from ponton.conversations.models import SurveyKind
+from ponton.conversations.reach import format_phone, parse_phone
 from ponton.conversations.surveys import EFFORT_SCALE, SCALES
-from ponton.portal.callbacks import Slot, describe
+from ponton.portal.callbacks import Slot
 
 
 class MagicLinkForm(forms.Form):
@@ -90,9 +91,25 @@ class PreferencesForm(forms.Form):
     )
     phone = forms.CharField(label=_("Phone number"), required=False, max_length=32)
 
+    def clean_phone(self) -> str:
+        return _valid_phone(self.cleaned_data["phone"])
+
+
+def _valid_phone(value: str) -> str:
+    """A number that can really be called, written the one way people read it (national in
+    our country, international otherwise, so it parses back the same); "" stays ""."""
+    if not value.strip():
+        return ""
+    number = parse_phone(value)
+    if not number:
+        raise forms.ValidationError(
+            _("This is not a complete phone number. Write it whole, for example 06 12 34 56 78.")
+        )
+    return format_phone(number)
+
 
 class CallbackForm(forms.Form):
-    slot = forms.CharField(label=_("When should we call you?"), widget=forms.Select)
+    slot = forms.CharField(label=_("When should we call you?"))
     phone = forms.CharField(label=_("Phone number"), max_length=32)
     note = forms.CharField(
         label=_("What is it about? (optional)"),
@@ -103,12 +120,18 @@ class CallbackForm(forms.Form):
 
     def __init__(self, *args: Any, slots: list[Slot], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Grouped by day; each option names its day too, as a closed list shows only it.
+        # One group of times per day, each folded under its day: a few days to open rather
+        # than a list of every slot.
         days: dict[str, list[tuple[str, str]]] = {}
         for slot in slots:
-            day = formats.date_format(timezone.localtime(slot.starts_at), "l j F")
-            days.setdefault(day, []).append((slot.value, describe(slot.starts_at)))
-        self.fields["slot"].widget.choices = list(days.items())
+            local = timezone.localtime(slot.starts_at)
+            days.setdefault(formats.date_format(local, "l j F"), []).append(
+                (slot.value, formats.time_format(local, "H:i"))
+            )
+        self.days = list(days.items())
+
+    def clean_phone(self) -> str:
+        return _valid_phone(self.cleaned_data["phone"])
 
     def clean_slot(self) -> datetime:
         # Any well-formed time passes here; the service says whether it can be booked.

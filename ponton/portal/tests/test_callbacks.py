@@ -220,8 +220,12 @@ def test_the_page_offers_slots_with_the_phone_number_prefilled(
 
     assert response.status_code == 200
     assert response.context["form"]["phone"].value() == "06 11 22 33 44"
-    assert len(response.context["form"].fields["slot"].widget.choices) == 5  # five days
-    assert has_human_exit(response.content.decode())
+    days = response.context["form"].days
+    assert len(days) == 5  # five days, each folded: not one long list
+    html = response.content.decode()
+    assert html.count("<details") == 5 and html.count("<details open") == 1
+    assert html.count('type="radio" name="slot"') == sum(len(times) for _day, times in days)
+    assert has_human_exit(html)
 
 
 @time_machine.travel(MONDAY_MORNING, tick=False)
@@ -237,6 +241,20 @@ def test_a_customer_books_a_slot_and_sees_it_confirmed(client: Client, customer:
     page = client.get(response["Location"]).content.decode()
     assert escape(describe(slot.starts_at)) in page
     assert "06 11 22 33 44" in page
+
+
+@time_machine.travel(MONDAY_MORNING, tick=False)
+def test_a_number_that_cannot_be_called_is_refused_with_an_example(
+    client: Client, customer: User
+) -> None:
+    client.force_login(customer)
+    slot = callback_slots()[0]
+
+    response = client.post(PAGE, {"slot": slot.value, "phone": "06 12"})
+
+    assert response.status_code == 400
+    assert "pas un numéro de téléphone complet" in response.content.decode()
+    assert not Callback.objects.exists()
 
 
 @time_machine.travel(MONDAY_MORNING, tick=False)
