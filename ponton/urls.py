@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path
 
 
@@ -9,11 +10,17 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico on their own, whatever the page says."""
+    return HttpResponsePermanentRedirect(static("ponton/favicon.svg"))
+
+
 urlpatterns = [
     path("api/v1/", include("ponton.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", health),
+    path("favicon.ico", favicon),
     *(
         [path("demo-backend/", include("ponton.demo.backend"))]
         if settings.PONTON_DEMO_BACKEND

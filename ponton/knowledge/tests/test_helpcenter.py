@@ -457,3 +457,15 @@ def test_english_pages_are_written_in_english(client: Client, kb: KB) -> None:
     html = client.get("/en/").content.decode()
     assert "Talk to a person" in html
     assert "Parler à un conseiller" not in html
+
+
+def test_every_page_names_its_icon_and_browsers_asking_for_favicon_ico_find_it(
+    client: Client, kb: KB
+) -> None:
+    html = client.get("/fr/").content.decode()
+    assert 'rel="icon"' in html and "favicon.svg" in html
+
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("/ponton/favicon.svg")

@@ -15,7 +15,7 @@
   var T = {
     fr: {
       open: "Besoin d'aide ?", title: "Assistant automatique", close: "Fermer", human: "Parler à un conseiller",
-      intro: "Bonjour ! Je suis un assistant automatique. Posez votre question ; un conseiller est à un clic à tout moment.",
+      intro: "Bonjour ! Je suis un assistant automatique. Posez votre question ; pour parler à une personne, un clic suffit, et je vous dis quand elle peut vous répondre.",
       placeholder: "Écrivez votre question…", send: "Envoyer", error: "Le message n'est pas parti. Réessayer ?",
       retry: "Réessayer", waiting: "Un conseiller va vous répondre ici.", withHuman: "Vous échangez avec un conseiller.",
       closed: "Conversation terminée. Écrivez ici pour la reprendre.", you: "Vous", bot: "Assistant",
@@ -23,7 +23,7 @@
     },
     en: {
       open: "Need help?", title: "Automated assistant", close: "Close", human: "Talk to a person",
-      intro: "Hello! I'm an automated assistant. Ask your question; a person is one click away at any time.",
+      intro: "Hello! I'm an automated assistant. Ask your question; to talk to a person, one click is enough, and I tell you when they can answer.",
       placeholder: "Type your question…", send: "Send", error: "The message was not sent. Try again?",
       retry: "Retry", waiting: "An advisor will answer you here.", withHuman: "You are talking with an advisor.",
       closed: "Conversation closed. Write here to pick it up again.", you: "You", bot: "Assistant",
