@@ -16,6 +16,9 @@ from ponton.knowledge.search import Viewer
 from ponton.knowledge.services import add_feedback_comment, record_feedback
 
 MAX_QUERY_LENGTH = 200
+# Results come ten at a time, up to fifty: past that, other words or a person serve better.
+RESULTS_PER_PAGE = 10
+MAX_RESULT_PAGES = 5
 FEEDBACK_SESSION_KEY = "article_feedback"
 
 
@@ -114,7 +117,15 @@ def search(request: HttpRequest) -> HttpResponse:
     lang = request.LANGUAGE_CODE
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     viewer = Viewer.for_user(request.user)
-    hits = search_engine.search(query, lang=lang, viewer=viewer) if query else []
+    try:
+        page = min(max(int(request.GET.get("page", 1)), 1), MAX_RESULT_PAGES)
+    except ValueError:
+        page = 1
+    shown = page * RESULTS_PER_PAGE
+    # One more than shown says whether there are more to show.
+    hits = search_engine.search(query, lang=lang, viewer=viewer, limit=shown + 1) if query else []
+    more = len(hits) > shown and page < MAX_RESULT_PAGES
+    hits = hits[:shown]
     other_lang = "en" if lang == "fr" else "fr"
     # A customer who types in the other language still deserves an answer.
     other_hits = (
@@ -129,5 +140,13 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "knowledge/search.html",
-        {"query": query, "hits": hits, "other_hits": other_hits, "other_lang": other_lang},
+        {
+            "query": query,
+            "hits": hits,
+            "more": more,
+            "next_page": page + 1,
+            "next_first": shown + 1,
+            "other_hits": other_hits,
+            "other_lang": other_lang,
+        },
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
-from ponton.conftest import KB, has_human_exit
+from ponton.conftest import KB, PUBLISHED, has_human_exit, make_article
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.models import Feedback, Status
 from ponton.knowledge.services import (
@@ -469,3 +471,30 @@ def test_every_page_names_its_icon_and_browsers_asking_for_favicon_ico_find_it(
 
     assert response.status_code == 301
     assert response["Location"].endswith("/ponton/favicon.svg")
+
+
+def test_search_says_when_it_shows_only_the_most_relevant_and_shows_more_on_demand(
+    client: Client, kb: KB, agent: Any
+) -> None:
+    for n in range(14):
+        make_article(
+            f"box-{n}",
+            kb.wifi,
+            agent,
+            {
+                "fr": TranslationFields(
+                    f"Box modèle {n} : voyant rouge", "Voyant rouge.", [], PUBLISHED
+                )
+            },
+        )
+
+    first = client.get("/fr/search", {"q": "voyant rouge"})
+    second = client.get("/fr/search", {"q": "voyant rouge", "page": 2})
+
+    assert len(first.context["hits"]) == 10 and first.context["more"]
+    html = first.content.decode()
+    assert "Les 10 articles les plus pertinents" in html
+    assert "page=2#result-11" in html
+    assert len(second.context["hits"]) == 14 and not second.context["more"]
+    assert "14 articles trouvés" in second.content.decode()
+    assert client.get("/fr/search", {"q": "voyant rouge", "page": "x"}).status_code == 200
