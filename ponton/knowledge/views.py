@@ -109,7 +109,7 @@ def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
             language=lang,
         )
         request.session[FEEDBACK_SESSION_KEY] = {"translation": translation.pk, "id": given.pk}
-    answer = "yes" if helpful else "no"
+    answer = "commented" if comment.strip() else "yes" if helpful else "no"
     return redirect(f"{reverse('knowledge:article', args=[slug])}?feedback={answer}#feedback")
 
 

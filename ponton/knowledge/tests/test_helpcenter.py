@@ -372,7 +372,14 @@ def test_adding_a_comment_after_no_does_not_count_a_second_negative_answer(
     url = article_url(kb.password_fr)
     client.post(f"{url}feedback", {"helpful": "no"})
     # The form shown after "No" asks what was missing.
-    client.post(f"{url}feedback", {"helpful": "no", "comment": "Je n'ai plus accès à mon e-mail"})
+    thanked = client.post(
+        f"{url}feedback",
+        {"helpful": "no", "comment": "Je n'ai plus accès à mon e-mail"},
+        follow=True,
+    )
+    html = thanked.content.decode()
+    assert "Merci, votre commentaire a bien été envoyé." in html
+    assert has_human_exit(html)
     assert Feedback.objects.filter(helpful=False).count() == 1
     assert Feedback.objects.get().comment == "Je n'ai plus accès à mon e-mail"
     assert JourneyEvent.objects.filter(kind=EventKind.ARTICLE_FEEDBACK).count() == 1
