@@ -6,17 +6,26 @@ Skipped when Debian's Chromium is not installed, unless PONTON_REQUIRE_BROWSER=1
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.db import connections
 
-from ponton.conftest import KB, PHONE, exits_in_viewport_js
-from ponton.conversations.models import Author, Conversation, State
+from ponton.accounts.models import User
+from ponton.conftest import KB, PASSWORD, PHONE, exits_in_viewport_js
+from ponton.conversations import lifecycle
+from ponton.conversations.models import Author, Conversation, State, Status
 
 pytestmark = pytest.mark.browser
 
 QUESTION = "j'ai oublié mon mot de passe"
+PARIS = ZoneInfo("Europe/Paris")
 PANEL_EXITS_IN_VIEWPORT = exits_in_viewport_js("#pw-panel")
 
 
@@ -140,3 +149,114 @@ def test_on_a_phone_the_open_widget_fills_the_screen_with_the_exit_in_view(
         assert screenshot.stat().st_size > 0
     finally:
         context.close()
+
+
+# What the customer meets after a handoff -------------------------------------------------
+
+
+def _off_thread(work: Callable[[], Any]) -> Any:
+    """Run an agent's action outside the browser's thread: announcing it needs no event loop."""
+
+    def run() -> Any:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+def test_writing_in_a_solved_chat_reopens_it_in_place_with_the_advisor_who_handled_it(
+    page: Any, live_server: Any, kb: KB, agent: User
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/fr/")
+    panel = _open_widget(page)
+    panel.locator(".pw-head [data-human-exit]").click()
+    expect(panel.locator(".pw-status")).to_contain_text("Un conseiller va vous répondre ici.")
+    conversation = Conversation.objects.get()
+
+    def solve() -> None:
+        lifecycle.reply_as_agent(conversation, agent=agent, text="C'est réglé, bonne journée !")
+        lifecycle.set_status(conversation, status=Status.SOLVED, by=agent)
+
+    _off_thread(solve)
+    expect(panel.locator(".pw-agent")).to_contain_text("C'est réglé")
+    expect(panel.locator(".pw-status")).to_contain_text("Écrivez ici pour la reprendre")
+
+    _ask(page, panel, "En fait la connexion coupe encore")
+
+    expect(panel.locator(".pw-system").last).to_contain_text(
+        f"Votre demande est rouverte : {agent.first_name} vous répondra ici."
+    )
+    expect(panel.locator(".pw-status")).to_contain_text("Vous échangez avec un conseiller.")
+    conversation.refresh_from_db()
+    assert (conversation.state, conversation.status) == (State.WITH_HUMAN, Status.OPEN)
+    assert conversation.assignee == agent
+    assert Conversation.objects.count() == 1
+    assert not conversation.messages.filter(author=Author.ASSISTANT).exists()
+
+
+def test_an_anonymous_visitor_handed_to_a_person_may_leave_an_email_and_the_agent_sees_it(
+    page: Any, live_server: Any, kb: KB, agent: User
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/fr/")
+    panel = _open_widget(page)
+    panel.locator(".pw-head [data-human-exit]").click()
+    expect(panel.locator(".pw-system").first).to_contain_text(
+        "gardez simplement cette page ouverte"
+    )
+
+    _ask(page, panel, "marie.dupont@exemple.fr")
+
+    expect(panel.locator(".pw-system").last).to_contain_text(
+        "Merci : nous vous répondrons aussi à marie.dupont@exemple.fr."
+    )
+    conversation = Conversation.objects.get()
+    assert conversation.email == "marie.dupont@exemple.fr"
+    agent_page = page.context.browser.new_page()
+    try:
+        agent_page.goto(f"{live_server.url}/fr/accounts/login/")
+        agent_page.fill("input[name=username]", agent.username)
+        agent_page.fill("input[name=password]", PASSWORD)
+        with agent_page.expect_navigation():
+            agent_page.locator("main form button[type=submit]").first.click()
+        agent_page.goto(f"{live_server.url}/fr/agent/c/{conversation.pk}/")
+        expect(agent_page.locator("a[href='mailto:marie.dupont@exemple.fr']")).to_be_visible()
+    finally:
+        agent_page.close()
+
+
+def test_a_picked_choice_reads_as_the_sentence_the_customer_meant(
+    page: Any, live_server: Any, kb: KB
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/fr/")
+    panel = _open_widget(page)
+    _ask(page, panel, QUESTION)
+    panel.locator(".pw-choice").filter(has_text="Non").first.click()
+
+    expect(panel.locator(".pw-customer").last).to_have_text(
+        "Vous : Non, ça n'a pas résolu mon problème."
+    )
+    assert "[Non]" not in panel.locator(".pw-log").inner_text()
+
+
+@time_machine.travel(datetime(2030, 3, 5, 22, 30, tzinfo=PARIS), tick=False)
+def test_at_half_past_ten_the_widget_promises_only_what_is_true(
+    page: Any, live_server: Any, kb: KB
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/fr/")
+    panel = _open_widget(page)
+    expect(panel.locator(".pw-log")).not_to_contain_text("à tout moment")
+
+    panel.locator(".pw-head [data-human-exit]").click()
+
+    expect(panel.locator(".pw-system").first).to_contain_text("Nos conseillers seront de retour le")
