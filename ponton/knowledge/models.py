@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 class Category(models.Model):
     """A help-center shelf; names are stored in both interface languages."""
 
+    # The category's key and its English address; French pages use `slug_fr` when it is set.
     slug = models.SlugField(unique=True)
+    slug_fr = models.SlugField(blank=True)
     icon = models.CharField(max_length=32, blank=True)
     position = models.PositiveIntegerField(default=0)
     name_fr = models.CharField(max_length=120)
@@ -19,9 +21,18 @@ class Category(models.Model):
     class Meta:
         ordering = ["position", "slug"]
         verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug_fr"], condition=~models.Q(slug_fr=""), name="unique_french_slug"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name_fr
+
+    def url_slug(self, lang: str) -> str:
+        """Its address in `lang`: a French page speaks French up to its URL."""
+        return (self.slug_fr or self.slug) if lang == "fr" else self.slug
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_fr

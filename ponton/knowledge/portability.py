@@ -59,6 +59,7 @@ def _load_categories(folder: Path, report: ImportReport) -> None:
                 defaults={
                     "position": position,
                     "icon": item.get("icon", ""),
+                    "slug_fr": item.get("slug_fr", ""),
                     "name_fr": item["name"]["fr"],
                     "name_en": item["name"]["en"],
                     "description_fr": item.get("description", {}).get("fr", ""),
@@ -176,6 +177,7 @@ def export_folder(folder: Path) -> int:
     categories = [
         {
             "slug": c.slug,
+            **({"slug_fr": c.slug_fr} if c.slug_fr else {}),
             "icon": c.icon,
             "name": {"fr": c.name_fr, "en": c.name_en},
             "description": {"fr": c.description_fr, "en": c.description_en},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,8 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     lang = request.LANGUAGE_CODE
-    shelf = get_object_or_404(Category, slug=slug)
-    record_request_event(request, EventKind.PAGE_VIEW, {"page": "category", "category": slug})
+    shelf = get_object_or_404(Category, Q(slug=slug) | Q(slug_fr=slug))
+    if slug != shelf.url_slug(lang):  # the other language's address, or an old one
+        return redirect("knowledge:category", slug=shelf.url_slug(lang), permanent=True)
+    record_request_event(request, EventKind.PAGE_VIEW, {"page": "category", "category": shelf.slug})
     return render(
         request,
         "knowledge/category.html",

@@ -108,7 +108,7 @@ def _articles(audience: str) -> list[str]:
 def _customer_pages() -> list[str]:
     paths = _articles(Audience.PUBLIC)
     for lang in ("fr", "en"):
-        paths += [f"/{lang}/c/{category.slug}/" for category in Category.objects.all()]
+        paths += [f"/{lang}/c/{c.url_slug(lang)}/" for c in Category.objects.all()]
         paths += [
             f"/{lang}/",
             f"/{lang}/search?q=facture" if lang == "fr" else f"/{lang}/search?q=invoice",

@@ -50,6 +50,11 @@ def category_name(category: object, lang: str) -> str:
 
 
 @register.filter
+def category_slug(category: object, lang: str) -> str:
+    return category.url_slug(lang)  # type: ignore[attr-defined]
+
+
+@register.filter
 def category_description(category: object, lang: str) -> str:
     return category.description(lang)  # type: ignore[attr-defined]
 

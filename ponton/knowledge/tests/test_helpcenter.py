@@ -505,3 +505,26 @@ def test_search_says_when_it_shows_only_the_most_relevant_and_shows_more_on_dema
     assert len(second.context["hits"]) == 14 and not second.context["more"]
     assert "14 articles trouvés" in second.content.decode()
     assert client.get("/fr/search", {"q": "voyant rouge", "page": "x"}).status_code == 200
+
+
+def test_a_category_has_a_french_address_on_french_pages_and_the_other_one_redirects(
+    client: Client, kb: KB
+) -> None:
+    kb.account.slug_fr = "compte-et-acces"
+    kb.account.save()
+
+    home = client.get("/fr/").content.decode()
+    french = client.get("/fr/c/compte-et-acces/")
+    english_under_fr = client.get(f"/fr/c/{kb.account.slug}/")
+    french_under_en = client.get("/en/c/compte-et-acces/")
+
+    assert 'href="/fr/c/compte-et-acces/"' in home
+    assert french.status_code == 200
+    assert (english_under_fr.status_code, english_under_fr["Location"]) == (
+        301,
+        "/fr/c/compte-et-acces/",
+    )
+    assert (french_under_en.status_code, french_under_en["Location"]) == (
+        301,
+        f"/en/c/{kb.account.slug}/",
+    )
