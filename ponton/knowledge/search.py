@@ -393,8 +393,9 @@ def search(
             )
         )
         for hit in hits:
+            body = plain_text(bodies[hit.translation.pk])
             hit.snippet = snippet(
-                plain_text(bodies[hit.translation.pk]), parsed.stems, lang, parsed.prefix
+                body, marked_stems(body, parsed.groups, lang), lang, parsed.prefix
             )
     return hits
 
@@ -429,6 +430,14 @@ def _coverage(parsed: ParsedQuery, translation_ids: list[int]) -> dict[int, tupl
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+")
+
+
+def marked_stems(body: str, groups: tuple[tuple[str, ...], ...], lang: str) -> set[str]:
+    """For each query word, the one form this text answers it with: the word itself when the
+    text has it, else its likeliest correction that the text has ("pase" marks "passe" in an
+    article about passwords, not also every "pas" and "page")."""
+    present = {text.stem(text.fold_word(w), lang) for w in _TOKEN.findall(body)}
+    return {next((s for s in group if s in present), group[0]) for group in groups if group}
 
 
 def snippet(body: str, stems: set[str], lang: str, prefix: str = "", length: int = 220) -> str:

@@ -366,3 +366,13 @@ def test_an_article_with_thousands_of_distinct_words_is_indexed_in_bounded_queri
 
     assert largest <= MAX_PARAMS
     assert SearchWord.objects.filter(language="fr", word__startswith="zq").count() >= 2500
+
+
+def test_a_typo_marks_only_the_word_the_text_answers_it_with() -> None:
+    groups = (("pase", "pass", "pag"),)  # the typo, then its corrections, likeliest first
+    body = "Choisissez un nouveau mot de passe sur la page Sécurité, pas avant."
+
+    html = search.snippet(body, search.marked_stems(body, groups, "fr"), "fr")
+
+    assert "<mark>passe</mark>" in html
+    assert "<mark>page</mark>" not in html and "<mark>pas</mark>" not in html
