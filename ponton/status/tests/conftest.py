@@ -35,6 +35,14 @@ def fibre(db: None) -> Component:
 
 
 @pytest.fixture
+def app(db: None) -> Component:
+    """The customer app: every customer uses it."""
+    return services.add_component(
+        name_fr="Application client", name_en="Customer app", keywords="appli, application, app"
+    )
+
+
+@pytest.fixture
 def bureau(db: None) -> Component:
     """The business suite: only customers with the "bureau" module use it."""
     return services.add_component(
