@@ -5,13 +5,22 @@ notices it sent, and a maintenance announced for the coming days."""
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from ponton.accounts.models import CustomerProfile
-from ponton.conversations.models import Author, Conversation, Message
+from ponton.conversations.models import (
+    Author,
+    Conversation,
+    ConversationChannel,
+    HandoffReason,
+    Message,
+    State,
+    Status,
+)
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.text import words
 from ponton.status import services
@@ -53,6 +62,18 @@ OUTAGE_WORDS = frozenset(
     }
 )
 OUTAGE_DAYS_AGO = 14
+# What customers wrote in the chat during the outage (the surge), and how many did.
+SURGE = 90
+SURGE_TEXTS = {
+    "fr": [
+        "Plus d'internet depuis ce matin, c'est une panne ?",
+        "ma box ne se connecte plus",
+        "panne fibre ??",
+        "La fibre est coupée chez moi, vous savez quand ça revient ?",
+        "je n'ai plus de connexion internet",
+    ],
+    "en": ["My internet connection is down since this morning", "fibre outage?"],
+}
 # (minutes after the start, phase, French, English)
 UPDATES = [
     (
@@ -120,9 +141,11 @@ def _contacts(incident: Incident, until: datetime) -> int:
     """The conversations of the outage's hours that were about it, counted as the assistant
     would have counted them."""
     assert incident.resolved_at is not None
-    window = Conversation.objects.filter(
-        created_at__gte=incident.started_at, created_at__lt=until
-    ).order_by("pk")
+    window = (
+        Conversation.objects.filter(created_at__gte=incident.started_at, created_at__lt=until)
+        .exclude(pk__in=IncidentContact.objects.filter(incident=incident).values("conversation_id"))
+        .order_by("pk")
+    )
     first: dict[int, str] = {}
     for conversation_id, text in (
         Message.objects.filter(conversation__in=window, author=Author.CUSTOMER)
@@ -149,7 +172,103 @@ def _contacts(incident: Incident, until: datetime) -> int:
         )
         for c in about
     )
-    return len(about)
+    return IncidentContact.objects.filter(incident=incident).count()
+
+
+def _surge(incident: Incident, customers: list[Any], rng: random.Random) -> None:
+    """Chats about the outage, most in its first hours: the assistant told what was known;
+    a quarter still asked for a person."""
+    assert incident.resolved_at is not None
+    span = (incident.resolved_at - incident.declared_at).total_seconds()
+    chats: list[tuple[Conversation, datetime, str, bool]] = []
+    for _n in range(SURGE):
+        at = incident.declared_at + timedelta(seconds=span * rng.random() ** 2)
+        customer = rng.choice(customers) if customers and rng.random() < 0.6 else None
+        lang = customer.language if customer else ("en" if rng.random() < 0.15 else "fr")
+        person = rng.random() < 0.25
+        conversation = Conversation(
+            customer=customer,
+            visitor_id="" if customer else f"demo-surge-{_n}",
+            channel=ConversationChannel.CHAT,
+            state=State.CLOSED,
+            status=Status.SOLVED if person else Status.OPEN,
+            language=lang,
+            name=customer.get_full_name() if customer else "",
+            email=customer.email if customer else "",
+            handoff_reason=HandoffReason.CUSTOMER_REQUEST if person else "",
+            handed_off_at=at + timedelta(minutes=2) if person else None,
+            resolved_at=incident.resolved_at + timedelta(minutes=20) if person else None,
+            context={"reason": HandoffReason.CUSTOMER_REQUEST, "signals": [], "transcript": []},
+        )
+        chats.append((conversation, at, rng.choice(SURGE_TEXTS[lang]), person))
+    Conversation.objects.bulk_create([c for c, *_rest in chats])
+    notice = {
+        "fr": f"Nous sommes au courant : {incident.title_fr}. {UPDATES[0][2]}",
+        "en": f"We know about it: {incident.title_en}. {UPDATES[0][3]}",
+    }
+    messages = []
+    events = []
+    for conversation, at, text, person in chats:
+        messages += [
+            Message(
+                conversation=conversation,
+                author=Author.CUSTOMER,
+                author_user=conversation.customer,
+                text=text,
+            ),
+            Message(
+                conversation=conversation,
+                author=Author.ASSISTANT,
+                text=notice[conversation.language],
+            ),
+        ]
+        steps: list[tuple[str, dict[str, Any]]] = [
+            (EventKind.MESSAGE, {"author": Author.CUSTOMER}),
+            (EventKind.INCIDENT_CONTACT, {"incident": incident.pk}),
+            (EventKind.ASSISTANT_TURN, {"decision": "incident", "incident": incident.pk}),
+        ]
+        if person:
+            steps.append(
+                (
+                    EventKind.HANDOFF,
+                    {
+                        "reason": HandoffReason.CUSTOMER_REQUEST,
+                        "by": "customer",
+                        "signals": [],
+                        "person_requests": 1,
+                        "failed_attempts": 0,
+                    },
+                )
+            )
+        session = uuid.uuid4()
+        for offset, (kind, data) in enumerate(steps):
+            events.append(
+                JourneyEvent(
+                    occurred_at=at + timedelta(seconds=offset * 20),
+                    kind=kind,
+                    session_id=session,
+                    visitor_id=conversation.visitor_id,
+                    customer=conversation.customer,
+                    channel=ConversationChannel.CHAT,
+                    language=conversation.language,
+                    data={"conversation": conversation.pk, **data},
+                )
+            )
+    Message.objects.bulk_create(messages)
+    JourneyEvent.objects.bulk_create(events, batch_size=2000)
+    IncidentContact.objects.bulk_create(
+        IncidentContact(incident=incident, conversation=c, channel=c.channel, created_at=at)
+        for c, at, _text, _person in chats
+    )
+    # auto_now_add stamped them today: put them back where they happened.
+    for conversation, at, _text, _person in chats:
+        conversation.created_at = at
+    Conversation.objects.bulk_update([c for c, *_rest in chats], ["created_at"])
+    stamped = iter(messages)
+    for _conversation, at, _text, _person in chats:
+        next(stamped).created_at = at
+        next(stamped).created_at = at + timedelta(seconds=2)
+    Message.objects.bulk_update(messages, ["created_at"])
 
 
 def _notice_seen(incident: Incident, rng: random.Random) -> int:
@@ -209,6 +328,15 @@ def generate(*, seed: int = 7, now: datetime | None = None) -> dict[str, int]:
     start = today - timedelta(days=OUTAGE_DAYS_AGO) + timedelta(hours=7, minutes=50)
     incident = _outage(fibre, start)
     assert incident.resolved_at is not None
+    _surge(
+        incident,
+        [
+            p.user
+            for p in CustomerProfile.objects.select_related("user").order_by("pk")
+            if "fibre" in (p.modules or [])
+        ],
+        rng,
+    )
     figures = {
         "incident contacts": _contacts(incident, incident.resolved_at + timedelta(hours=1)),
         "incident notices seen": _notice_seen(incident, rng),
