@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ponton.api",
     "ponton.tasks",
     "ponton.insights",
+    "ponton.status",
     "ponton.demo",
 ]
 
@@ -271,6 +272,13 @@ PONTON_ATTACHMENT_MAX_BYTES = envint("PONTON_ATTACHMENT_MAX_BYTES", 10 * 1024 * 
 PONTON_MAGIC_LINK_MINUTES = envint("PONTON_MAGIC_LINK_MINUTES", 15, minimum=1)
 # How many callbacks advisors can make in one 30-minute slot.
 PONTON_CALLBACKS_PER_SLOT = envint("PONTON_CALLBACKS_PER_SLOT", 3, minimum=1)
+
+# Status page and incidents ---------------------------------------------------------
+# From this many contacts about one open incident, the help center, the widget and the
+# inbox switch to crisis mode (the incident first; its conversations set apart).
+PONTON_CRISIS_THRESHOLD = envint("PONTON_CRISIS_THRESHOLD", 20, minimum=1)
+# When the next public update of an incident is promised, unless its author says otherwise.
+PONTON_INCIDENT_UPDATE_MINUTES = envint("PONTON_INCIDENT_UPDATE_MINUTES", 30, minimum=5)
 
 LOGGING = {
     "version": 1,

@@ -32,10 +32,12 @@ urlpatterns = [
         path("email/", include("ponton.connectors.email.urls")),
         path("accounts/", include("ponton.accounts.urls")),
         path("agent/supervision/", include("ponton.conversations.supervision_urls")),
+        path("agent/incidents/", include("ponton.status.manage_urls")),
         path("agent/", include("ponton.conversations.inbox_urls")),
         path("manage/insights/", include("ponton.insights.urls")),
         path("account/", include("ponton.portal.urls")),
         path("survey/", include("ponton.portal.survey_urls")),
+        path("status/", include("ponton.status.urls")),
         prefix_default_language=True,
     ),
 ]

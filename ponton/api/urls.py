@@ -10,6 +10,7 @@ from ponton.conversations.api import (
 )
 from ponton.insights.api import KpisView
 from ponton.knowledge.api import ArticleSearchView, ArticleSuggestView
+from ponton.status import api as status_api
 
 app_name = "api"
 
@@ -38,4 +39,12 @@ urlpatterns = [
         name="conversation-status",
     ),
     path("insights/kpis", KpisView.as_view(), name="insights-kpis"),
+    path("status", status_api.StatusView.as_view(), name="status"),
+    path("status/notice", status_api.NoticeView.as_view(), name="status-notice"),
+    path("incidents", status_api.IncidentsView.as_view(), name="incidents"),
+    path(
+        "incidents/<int:incident_id>/updates",
+        status_api.IncidentUpdatesView.as_view(),
+        name="incident-updates",
+    ),
 ]

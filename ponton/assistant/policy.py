@@ -14,7 +14,9 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -31,6 +33,7 @@ from ponton.knowledge import text
 from ponton.knowledge.models import ArticleTranslation, Status
 from ponton.knowledge.search import Viewer
 from ponton.knowledge.selectors import article_url
+from ponton.status import services as status
 
 HUMAN = "human"
 RESOLVED = "resolved"
@@ -38,6 +41,7 @@ NOT_RESOLVED = "not_resolved"
 ARTICLE_CHOICE = "article:"
 ACTION_CHOICE = "do:"
 RATE = "rate"  # a link to the satisfaction survey, opened rather than sent back
+NOTIFY_CHOICE = "notify:"  # "email me when incident N is fixed"
 
 ANSWER_CONFIDENCE = 0.45  # below this, clarify between the best candidates or admit
 CLARIFY_MIN = 0.12  # a candidate worth offering as a choice
@@ -144,6 +148,8 @@ class FirstReading:
     # The likely answer, to attach to the acknowledgement: never instead of the person.
     article: ArticleTranslation | None = None
     confidence: float | None = None
+    # The open incident it is about: counted, told in the acknowledgement, shown to the agent.
+    incident: status.LiveIncident | None = None
 
 
 def _signals_first(message_text: str, lang: str) -> tuple[str | None, list[dict[str, Any]]]:
@@ -159,9 +165,12 @@ def read_for_person(message_text: str, *, lang: str, customer: Any) -> FirstRead
     """Signals first (the reason and priority of the handoff); when nothing sensitive
     shows and understanding is confident, the article that likely answers it."""
     reason, signals = _signals_first(message_text, lang)
+    incident = status.incident_for(message_text, customer)
+    if incident is not None:
+        signals = [*signals, status.incident_signal(incident, lang)]
     if reason is not None:
-        return FirstReading(reason=reason, signals=signals)
-    reading = FirstReading(reason=HandoffReason.HUMAN_CHANNEL, signals=[])
+        return FirstReading(reason=reason, signals=signals, incident=incident)
+    reading = FirstReading(reason=HandoffReason.HUMAN_CHANNEL, signals=signals, incident=incident)
     model = current_model(lang)
     prediction = model.predict(message_text, k=1) if model else None
     if prediction is None or prediction.out_of_scope or not prediction.ranked:
@@ -173,7 +182,11 @@ def read_for_person(message_text: str, *, lang: str, customer: Any) -> FirstRead
     if translation is None or not Viewer.for_user(customer).can_see(translation.article):
         return reading
     return FirstReading(
-        reason=reading.reason, signals=[], article=translation, confidence=round(confidence, 3)
+        reason=reading.reason,
+        signals=signals,
+        article=translation,
+        confidence=round(confidence, 3),
+        incident=incident,
     )
 
 
@@ -209,6 +222,8 @@ def on_action(conversation: Conversation, action: str) -> None:
             _answer_with(conversation, int(action[len(ARTICLE_CHOICE) :]), confidence=None)
         elif action.startswith(ACTION_CHOICE):
             _run_action(conversation, action[len(ACTION_CHOICE) :])
+        elif action.startswith(NOTIFY_CHOICE) and action[len(NOTIFY_CHOICE) :].isdigit():
+            _notify_when_fixed(conversation, int(action[len(NOTIFY_CHOICE) :]))
         else:
             raise ValueError(f"Unknown action {action!r}")
 
@@ -219,6 +234,12 @@ def on_action(conversation: Conversation, action: str) -> None:
 def _respond_to_text(conversation: Conversation, message_text: str) -> None:
     lang = conversation.language
     reason, signals = _signals_first(message_text, lang)
+    # A known incident comes first, after the signals: a person still takes what needs one
+    # (a business stopped, a vulnerable customer), with the incident in the context packet.
+    incident = status.incident_for(message_text, conversation.customer)
+    first_about_it = incident is not None and status.count_contact(incident, conversation)
+    if incident is not None:
+        signals = [*signals, status.incident_signal(incident, lang)]
     if reason == HandoffReason.CUSTOMER_REQUEST:
         lifecycle.request_person(conversation, signals=signals, by="assistant")
         return
@@ -227,7 +248,12 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
         return
     profile = getattr(conversation.customer, "profile", None)
     if profile is not None and profile.prefers_person:
-        lifecycle.hand_off(conversation, reason=HandoffReason.CUSTOMER_PREFERENCE)
+        lifecycle.hand_off(
+            conversation, reason=HandoffReason.CUSTOMER_PREFERENCE, signals=signals or None
+        )
+        return
+    if incident is not None and first_about_it:
+        _tell_incident(conversation, incident)
         return
     if (
         recall(conversation).offered_articles
@@ -424,6 +450,55 @@ def _escalate_if_stuck(conversation: Conversation) -> bool:
         _log_turn(conversation, "offer_human", failed_attempts=failed)
         return True
     return False
+
+
+def _tell_incident(conversation: Conversation, incident: status.LiveIncident) -> None:
+    """What is known, when the next update comes, and a way to be told when it is fixed;
+    a person stays one click away."""
+    email = conversation.email or getattr(conversation.customer, "email", "")
+    notify = (
+        {"id": f"{NOTIFY_CHOICE}{incident.id}", "label": _("Notify me when it is fixed")}
+        if email
+        else {
+            "id": "notify",
+            "label": _("Notify me when it is fixed"),
+            "url": f"{reverse('status:subscribe')}?incident={incident.id}",
+        }
+    )
+    body = status.notice_text(incident, conversation.language)
+    _say(
+        conversation,
+        [
+            _greeting(conversation)
+            + body
+            + "\n\n"
+            + _("I can email you when it is fixed. For anything else, a person is one click away."),
+            body,
+        ],
+        actions=[notify, _human_action()],
+    )
+    _log_turn(conversation, "incident", incident=incident.id)
+
+
+def _notify_when_fixed(conversation: Conversation, incident_id: int) -> None:
+    email = conversation.email or getattr(conversation.customer, "email", "")
+    try:
+        status.subscribe_to_incident(email, incident_id, language=conversation.language)
+    except ValidationError:
+        _say(
+            conversation,
+            [
+                _(
+                    "This incident is already over. If something still does not work, a person can help."
+                )
+            ],
+        )
+        return
+    _say(
+        conversation,
+        [_("Done: we will email %(email)s as soon as it is fixed.") % {"email": email}],
+    )
+    _log_turn(conversation, "incident_subscription", incident=incident_id)
 
 
 def _rate_action(conversation: Conversation) -> dict[str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from ponton.demo import chats, history, live, people, service_levels
+from ponton.demo import chats, history, incidents, live, people, service_levels
 from ponton.knowledge.portability import import_folder
 
 KB_FOLDER = Path(__file__).resolve().parent / "kb"
@@ -21,6 +21,7 @@ def load_demo(*, seed: int = 7, with_history: bool = True) -> dict[str, int]:
     if not report.ok:
         raise RuntimeError("The demo knowledge base does not import:\n" + "\n".join(report.errors))
     service_levels.set_up()
+    incidents.set_up_components()
     figures = {"articles": report.created, "customers": len(created["customers"])}
     if with_history:
         figures.update(history.generate(customers=created["customers"], seed=seed))
@@ -28,6 +29,7 @@ def load_demo(*, seed: int = 7, with_history: bool = True) -> dict[str, int]:
         figures["routed handoffs"] = service_levels.route_history(rng)
         service_levels.advisors_start_their_day()
         figures.update(chats.after_advisors(seed=seed))
+        figures.update(incidents.generate(seed=seed))
         figures["open conversations"] = live.open_conversations(created["customers"], rng)
     return figures
 

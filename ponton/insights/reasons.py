@@ -6,7 +6,9 @@ offered); the signal that sent it to a person when that signal calls for human
 judgement (fraud, legal threat, bereavement…); the article the customer read
 just before contacting us in the same session; the article the assistant's
 model recognises in the first message; and otherwise the theme of the
-message's words. Each reason gets its volume, share (Pareto), trend,
+message's words. A conversation about a known incident (ponton.status) has that
+incident as its reason, before all of these: incident-driven contacts stand apart
+from the needs selfcare should cover. Each reason gets its volume, share (Pareto), trend,
 selfcare coverage, autonomous resolution and escalation rates, and a level.
 """
 
@@ -30,6 +32,7 @@ from ponton.insights.facts import SELFCARE_KINDS
 from ponton.insights.periods import Filters, Period
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.models import Article, ArticleTranslation, Status
+from ponton.status.models import IncidentContact
 
 REPEAT_WINDOW = timedelta(days=7)
 MODEL_CONFIDENCE = 0.6  # surer than the assistant needs to answer: a wrong group misleads
@@ -84,6 +87,7 @@ class Contact:
     label: str = ""
     article: int | None = None
     how: str = ""
+    incident: int | None = None
 
 
 @dataclass
@@ -100,6 +104,7 @@ class ContactReason:
     has_article: bool = False
     has_action: bool = False
     repeats: int = 0
+    incident: int | None = None  # contacts caused by a known incident, not a selfcare need
 
     @property
     def volume(self) -> int:
@@ -145,12 +150,21 @@ class ContactReason:
     @property
     def content_to_fix(self) -> bool:
         """Customers use the selfcare for it, and still end up with a person."""
-        return self.selfcare_use_rate >= FIX_SELFCARE_USE and self.escalation_rate >= FIX_ESCALATION
+        return (
+            self.incident is None
+            and self.selfcare_use_rate >= FIX_SELFCARE_USE
+            and self.escalation_rate >= FIX_ESCALATION
+        )
 
     @property
     def gap(self) -> bool:
         """No article and no action: nothing to help customers alone."""
-        return not self.has_article and not self.has_action and self.level != Level.EXPERT
+        return (
+            self.incident is None
+            and not self.has_article
+            and not self.has_action
+            and self.level != Level.EXPERT
+        )
 
     @property
     def change(self) -> float | None:
@@ -176,6 +190,7 @@ class ContactReason:
             "level": self.level,
             "content_to_fix": self.content_to_fix,
             "gap": self.gap,
+            "incident": self.incident,
         }
 
 
@@ -252,6 +267,22 @@ def _sessions_before(ids: list[int]) -> dict[int, tuple[int | None, bool]]:
     return found
 
 
+def _incidents_of(ids: list[int]) -> dict[int, tuple[int, str]]:
+    """The known incident each conversation was about, if any: (id, title)."""
+    found: dict[int, tuple[int, str]] = {}
+    for chunk in batches(ids):
+        for link in (
+            IncidentContact.objects.filter(conversation_id__in=chunk)
+            .select_related("incident")
+            .order_by("conversation_id", "pk")
+        ):
+            found.setdefault(
+                link.conversation_id,
+                (link.incident_id, link.incident.title_fr or link.incident.title_en),
+            )
+    return found
+
+
 def _owner(conversation: Conversation) -> tuple[str, Any] | None:
     if conversation.customer_id is not None:
         return ("customer", conversation.customer_id)
@@ -303,6 +334,7 @@ def classify(conversations: list[Conversation]) -> list[Contact]:
     ids = [c.pk for c in conversations]
     texts = _first_messages(ids)
     sessions = _sessions_before(ids)
+    incidents = _incidents_of(ids)
     contacts: list[Contact] = []
     to_theme: list[tuple[Contact, str, str]] = []
     for conversation in conversations:
@@ -321,7 +353,11 @@ def classify(conversations: list[Conversation]) -> list[Contact]:
         )
         contacts.append(contact)
         article = _article_of(conversation)
-        if article is not None:
+        if conversation.pk in incidents:
+            contact.incident, title = incidents[conversation.pk]
+            contact.reason, contact.how = f"incident:{contact.incident}", "incident"
+            contact.label = _("Incident: %(title)s") % {"title": title}
+        elif article is not None:
             contact.article, contact.how = article, "assistant"
         elif conversation.handoff_reason in EXPERT_SIGNALS:
             contact.reason = f"signal:{conversation.handoff_reason}"
@@ -406,6 +442,7 @@ def contact_reasons(
                 label=titles.get(contact.article, contact.label)
                 if contact.article
                 else contact.label,
+                incident=contact.incident,
                 article=contact.article,
                 how=contact.how,
                 weekly=[0] * weeks,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("reasons", views.reasons, name="reasons"),
     path("gaps", views.gaps, name="gaps"),
+    path("incidents", views.incidents, name="incidents"),
     path("gaps/draft", views.draft_from_gap, name="draft-from-gap"),
     path("export/<slug:table>.csv", views.export, name="export"),
     path("replies/<int:message_id>/draft", views.draft_from_reply, name="draft-from-reply"),

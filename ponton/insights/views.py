@@ -24,6 +24,7 @@ from ponton.conversations.models import ConversationChannel
 from ponton.insights import charts
 from ponton.insights import dashboard as boards
 from ponton.insights import gaps as gap_reports
+from ponton.insights import incidents as incident_insights
 from ponton.insights import reasons as contact_reasons
 from ponton.insights.periods import Filters, Period
 from ponton.insights.services import (
@@ -133,6 +134,17 @@ def reasons(request: HttpRequest) -> HttpResponse:
             "to_fix": [r for r in found if r.content_to_fix][:SHOWN_FLAGS],
             "without_selfcare": [r for r in found if r.gap][:SHOWN_FLAGS],
         },
+    )
+
+
+@supervisor_required
+def incidents(request: HttpRequest) -> HttpResponse:
+    chosen = selection(request)
+    figures = incident_insights.incident_figures(chosen.period, now=timezone.now())
+    return render(
+        request,
+        "insights/incidents.html",
+        {**chosen.context(), "tab": "incidents", "figures": figures},
     )
 
 

@@ -27,6 +27,9 @@ class EventKind(models.TextChoices):
     CALLBACK_REQUEST = "callback_request"
     SLA_BREACH = "sla_breach"
     PREFERENCES_CHANGE = "preferences_change"
+    # A message about an open incident (ponton.status), and a page that showed its notice.
+    INCIDENT_CONTACT = "incident_contact"
+    INCIDENT_NOTICE_SEEN = "incident_notice_seen"
 
 
 class JourneyEvent(models.Model):

@@ -48,6 +48,7 @@ from ponton.conversations.models import (
     State,
 )
 from ponton.journeys.models import EventKind
+from ponton.status import services as incident_status
 from ponton.tasks.services import enqueue
 
 logger = logging.getLogger(__name__)
@@ -234,6 +235,8 @@ def _open(
     )
     conversation = opened.conversation
     _keep(opened.message, mail, raw, unverified=unverified)
+    if reading.incident is not None:
+        incident_status.count_contact(reading.incident, conversation)
     if unverified:
         with override(conversation.language):
             lifecycle.system_note(

@@ -27,6 +27,7 @@ from ponton.connectors.email.parsing import strip_subject_prefixes
 from ponton.conversations import lifecycle, realtime
 from ponton.conversations.models import Author, Conversation, Message
 from ponton.conversations.presence import staffing
+from ponton.status import services as incident_status
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +139,9 @@ def build(message: Message, kind: str) -> EmailMultiAlternatives:
         if kind == Kind.ACKNOWLEDGEMENT:
             context["expected"] = _expected_answer(conversation)
             context["solved_url"] = _absolute(reverse("email:solved", args=[solved_token(message)]))
+            context["incident"] = incident_status.notice_for_conversation(
+                conversation, conversation.language
+            )
         subject = _subject(conversation, thread, kind)
         text = render_to_string(f"email/{kind}.txt", context)
         html = render_to_string(f"email/{kind}.html", context)

@@ -179,6 +179,40 @@
   }
   function shut() { panel.hidden = true; launcher.hidden = false; launcher.setAttribute("aria-expanded", "false"); launcher.focus(); clearTimeout(pollTimer); unlisten(); }
 
+  // Known incidents (ponton/status): a banner under the header, with what is known and
+  // the next update; the way to a person stays in the header beside it. In a surge the
+  // launcher says it too, so customers learn it before they have to ask.
+  var TI = {
+    fr: { page: "Page d'état", ongoing: "incident en cours", notify: "Me prévenir" },
+    en: { page: "Status page", ongoing: "incident in progress", notify: "Notify me" }
+  }[lang];
+  var incidentBox = el("div", "pw-incident"); incidentBox.hidden = true;
+  panel.insertBefore(incidentBox, status);
+  function incidents() {
+    fetch(base + "/api/v1/status/notice?lang=" + lang, {
+      headers: { "Accept": "application/json" }, credentials: base === window.location.origin ? "same-origin" : "omit"
+    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+      incidentBox.textContent = "";
+      var items = (data && data.incidents) || [];
+      incidentBox.hidden = !items.length;
+      items.forEach(function (i) {
+        var box = el("p", "pw-incident-item"); box.setAttribute("data-incident-banner", ""); box.setAttribute("role", "status");
+        box.appendChild(el("strong", "", i.title));
+        box.appendChild(el("span", "", " " + [i.message, i.next_update].filter(Boolean).join(" ") + " "));
+        var more = el("a", "pw-incident-link", TI.page); more.href = base + i.url; more.target = "_blank"; more.rel = "noopener";
+        box.appendChild(more);
+        if (i.kind !== "maintenance") {
+          var sub = el("a", "pw-incident-link", TI.notify); sub.href = base + i.subscribe_url; sub.target = "_blank"; sub.rel = "noopener";
+          box.appendChild(document.createTextNode(" · ")); box.appendChild(sub);
+        }
+        incidentBox.appendChild(box);
+      });
+      if (data && data.crisis) { launcher.classList.add("pw-crisis"); launcher.textContent = T.open + " · " + TI.ongoing; }
+    }).catch(function () { /* the status stays on the page's own banner */ });
+  }
+  incidents();
+  launcher.addEventListener("click", incidents);
+
   launcher.addEventListener("click", open);
   close.addEventListener("click", shut);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") shut(); });
