@@ -58,6 +58,16 @@ _NEGATED = re.compile(
     r"\b(pas|plus|toujours|encore|jamais|not|isn.?t|doesn.?t|didn.?t|still|never|no)\b"
 )
 
+# "non", "ça ne m'aide pas", "that didn't help": the answer just offered did not solve it.
+_NO = re.compile(r"^\W*(non|no|nope|pas vraiment|not really)\b")
+_HELP_WORDS = re.compile(r"\b(aide|aider|help|helped|helps|helpful|utile|useful|resolu|solved)\b")
+
+
+def _says_it_did_not_help(folded: str) -> bool:
+    if len(folded.split()) > 8:
+        return False
+    return bool(_NO.search(folded) or (_HELP_WORDS.search(folded) and _NEGATED.search(folded)))
+
 
 def _human_action() -> dict[str, str]:
     return {"id": HUMAN, "label": _("Talk to a person")}
@@ -262,6 +272,9 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
         and len(message_text.split()) <= 10
     ):
         _resolved(conversation, how="confirmed")
+        return
+    if recall(conversation).offered_articles and _says_it_did_not_help(text.fold(message_text)):
+        _not_resolved(conversation)  # as if they had pressed "No"
         return
 
     model = current_model(lang)

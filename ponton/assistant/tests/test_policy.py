@@ -97,6 +97,27 @@ def _assistant_texts(conversation_id: int) -> list[str]:
     )
 
 
+@pytest.mark.parametrize(
+    ("lang", "question", "reply"),
+    [
+        ("fr", "j'ai oublié mon mot de passe", "non ça ne m'aide pas"),
+        ("fr", "j'ai oublié mon mot de passe", "Non."),
+        ("en", "I forgot my password", "that didn't help"),
+    ],
+)
+def test_saying_the_answer_did_not_help_counts_as_no_and_brings_no_unrelated_topic(
+    client: Client, kb: KB, lang: str, question: str, reply: str
+) -> None:
+    chat = start_chat(client, question, lang=lang)
+
+    body = send(client, chat, text=reply)
+
+    turn = last_assistant_turn(body)
+    assert not turn.get("articles")
+    assert action_ids(turn) == ["human"]
+    assert JourneyEvent.objects.filter(kind=EventKind.SELFCARE_NOT_RESOLVED).count() == 1
+
+
 # Never repeat ----------------------------------------------------------------------------
 
 
