@@ -22,6 +22,7 @@ from ponton.conftest import exits_in_viewport_js
 from ponton.conversations import lifecycle
 from ponton.conversations.models import ConversationChannel
 from ponton.demo.loader import load_demo
+from ponton.status import services as status
 from ponton.knowledge.models import ArticleTranslation, Audience, Category, Status
 
 pytestmark = pytest.mark.browser
@@ -40,6 +41,7 @@ SCROLL_TO_END = "() => window.scrollTo(0, document.documentElement.scrollHeight)
 class Walk:
     artifacts: Path
     failures: list[str] = field(default_factory=list)
+    with_banner: int = 0
 
     def fail(self, page: Any, path: str, width: int, what: str) -> None:
         self.failures.append(f"{path} at {width}px: {what}")
@@ -48,6 +50,7 @@ class Walk:
 
     def check(self, page: Any, path: str, width: int) -> None:
         page.evaluate("() => window.scrollTo(0, 0)")
+        self.with_banner += page.locator("[data-incident-banner]").count() > 0
         overflow = page.evaluate(WIDEST) - width
         if overflow > 0:
             self.fail(page, path, width, f"{overflow}px wider than the screen")
@@ -116,6 +119,7 @@ def _customer_pages() -> list[str]:
             f"/{lang}/contact/",
             f"/{lang}/accounts/login/",
             f"/{lang}/account/sign-in-link/",
+            f"/{lang}/status/",
         ]
     return paths
 
@@ -144,6 +148,18 @@ def _load_demo_with_one_request() -> int:
         profile = client.profile
         profile.segment, profile.modules = "business", ["fibre", "tv", "mobile", "bureau"]
         profile.save()
+        # An incident open: its banner is on every page, beside the way to a person.
+        status.declare_incident(
+            status.IncidentFields(
+                title_fr="Coupure de la fibre dans le quartier Saint-Michel et alentours",
+                title_en="Fibre outage in the Saint-Michel area and around it",
+                message_fr="Nos techniciens sont sur place ; le service revient progressivement.",
+                message_en="Our technicians are on site; service is coming back gradually.",
+                impact="major_outage",
+                components=["fibre-internet"],
+            ),
+            by=None,
+        )
         opened = lifecycle.open_conversation(
             channel=ConversationChannel.WEB_FORM,
             first_message="Ma box redémarre toute seule plusieurs fois par jour depuis le "
@@ -201,3 +217,4 @@ def test_every_customer_page_fits_every_screen_and_keeps_the_way_to_a_person(
             context.close()
 
     assert not walk.failures, f"{len(walk.failures)} failures:\n" + "\n".join(walk.failures)
+    assert walk.with_banner > len(public), "the open incident's banner was on the pages walked"
