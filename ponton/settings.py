@@ -270,6 +270,24 @@ PONTON_MAGIC_LINK_MINUTES = envint("PONTON_MAGIC_LINK_MINUTES", 15, minimum=1)
 # How many callbacks advisors can make in one 30-minute slot.
 PONTON_CALLBACKS_PER_SLOT = envint("PONTON_CALLBACKS_PER_SLOT", 3, minimum=1)
 
+# Phone -------------------------------------------------------------------------------
+# The number customers call, shown on every customer page with the opening hours and the
+# wait (empty: nothing phone-related shows). Any format; numbers without a country code
+# are read in PONTON_PHONE_REGION.
+PONTON_SUPPORT_PHONE = envstr("PONTON_SUPPORT_PHONE")
+PONTON_PHONE_REGION = envstr("PONTON_PHONE_REGION", "FR").upper()
+# The telephony provider's auth token: it signs the voice menu's webhooks (X-Twilio-Signature,
+# checked against SITE_URL + the path: see README "Connecting a phone number").
+PONTON_VOICE_AUTH_TOKEN = envstr("PONTON_VOICE_AUTH_TOKEN")
+# The provider's Twilio-compatible REST API, for click-to-call and links by SMS (optional).
+PONTON_VOICE_ACCOUNT_SID = envstr("PONTON_VOICE_ACCOUNT_SID")
+PONTON_VOICE_API_URL = envstr("PONTON_VOICE_API_URL", "https://api.twilio.com")
+PONTON_VOICE_SMS = envbool("PONTON_VOICE_SMS", False)
+# Past this expected wait, a caller is offered a callback or a voice message instead.
+PONTON_VOICE_MAX_WAIT_MINUTES = envint("PONTON_VOICE_MAX_WAIT_MINUTES", 15, minimum=1)
+# Links to call recordings are forgotten after this many days (about six months).
+PONTON_RECORDING_RETENTION_DAYS = envint("PONTON_RECORDING_RETENTION_DAYS", 183, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -27,6 +27,9 @@ class EventKind(models.TextChoices):
     CALLBACK_REQUEST = "callback_request"
     SLA_BREACH = "sla_breach"
     PREFERENCES_CHANGE = "preferences_change"
+    # The phone: a step of the voice menu, and a call's record once it ended.
+    VOICE_MENU = "voice_menu"
+    CALL = "call"
 
 
 class JourneyEvent(models.Model):

@@ -40,6 +40,8 @@ EVENTS = {
     "status_change": _("Status changed"),
     "survey_answer": _("Answered a survey"),
     "callback_request": _("Asked for a callback"),
+    "voice_menu": _("Voice menu"),
+    "call": _("Phone call"),
 }
 
 

@@ -1,0 +1,80 @@
+"""The support phone line as customers see it: the number, the real opening hours and the
+wait now, from the same availability and staffing every channel promises from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+
+from ponton.connectors.voice import numbers
+from ponton.conversations import calendars
+from ponton.conversations.presence import Staffing, staffing
+
+WEEKDAYS = range(7)
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    weekday: int  # Monday is 0
+    intervals: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class SupportLine:
+    number: str  # as people read it
+    e164: str
+    tel: str  # the tel: link
+    now: Staffing
+    hours: list[OpeningHours]
+
+    @property
+    def open_now(self) -> bool:
+        return self.now.open_now
+
+    @property
+    def next_opening(self) -> datetime:
+        return self.now.next_opening
+
+    @property
+    def expected_wait_minutes(self) -> int | None:
+        return self.now.expected_wait_minutes
+
+    @property
+    def nobody_available(self) -> bool:
+        """Nobody can take a call now: offer a callback instead of a wait."""
+        return not self.now.agents_online
+
+
+def configured() -> bool:
+    return bool(numbers.e164(settings.PONTON_SUPPORT_PHONE))
+
+
+def opening_hours() -> list[OpeningHours]:
+    schedule = calendars.default_schedule()
+    return [
+        OpeningHours(
+            weekday=day,
+            intervals=[
+                (opens.strftime("%H:%M"), closes.strftime("%H:%M") if closes else "24:00")
+                for opens, closes in schedule.week.get(day, [])
+            ],
+        )
+        for day in WEEKDAYS
+    ]
+
+
+def support_line(now: datetime | None = None) -> SupportLine | None:
+    """The line to show, or None when no number is configured (nothing phone-related shows)."""
+    raw = settings.PONTON_SUPPORT_PHONE
+    e164 = numbers.e164(raw)
+    if not e164:
+        return None
+    return SupportLine(
+        number=numbers.display(e164),
+        e164=e164,
+        tel=numbers.tel_uri(e164),
+        now=staffing(now),
+        hours=opening_hours(),
+    )
