@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -262,6 +263,7 @@ class ScreenPop:
 
     call: Call
     caller: str
+    number: str
     customer: dict[str, Any]
     packet: dict[str, Any]
     transcript: list[dict[str, Any]]
@@ -312,6 +314,7 @@ def screen_pop(call: Call) -> ScreenPop:
     return ScreenPop(
         call=call,
         caller=customer.get("name") or numbers.display(call.from_number) or _("Hidden number"),
+        number=numbers.display(call.from_number if call.inbound else call.to_number),
         customer=customer,
         packet=packet,
         transcript=transcript[-POP_TRANSCRIPT:],
@@ -321,8 +324,6 @@ def screen_pop(call: Call) -> ScreenPop:
 
 def access_call(user: Any, call_id: int) -> Call:
     """A call whose conversation `user` may read; the same 404 otherwise."""
-    from django.http import Http404
-
     call = Call.objects.select_related("conversation", "agent").filter(pk=call_id).first()
     if call is None or call.conversation_id is None:
         raise Http404
