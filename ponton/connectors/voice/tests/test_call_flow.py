@@ -285,3 +285,17 @@ def test_without_an_auth_token_every_webhook_is_refused(
         "/api/v1/voice/incoming", urlencode(provider._fields()), content_type=FORM
     )
     assert response.status_code == 403
+
+
+@pytest.mark.usefixtures("open_hours")
+def test_what_callers_said_and_the_menu_could_not_answer_feeds_the_gaps(
+    client: Client, kb: KB, online: Any
+) -> None:
+    from ponton.insights.gaps import gaps
+
+    provider = _provider(client, "CA" + "e" * 32, number="+33700000006")
+    provider.call()
+    unknown = provider.say("je voudrais offrir une carte cadeau à ma soeur")
+    assert "pas de réponse" in spoken(unknown) and "tapez 0" in spoken(unknown)
+    found = [w for gap in gaps(_period()) for w in gap.questions]
+    assert "je voudrais offrir une carte cadeau à ma soeur" in found
