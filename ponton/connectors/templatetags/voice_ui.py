@@ -15,10 +15,15 @@ from ponton.knowledge.models import Category
 register = template.Library()
 
 
-@register.simple_tag
-def support_line() -> line.SupportLine | None:
-    """The number, hours and wait to show; None (show nothing) when no number is set."""
-    return line.support_line()
+@register.simple_tag(takes_context=True)
+def support_line(context: dict[str, Any]) -> line.SupportLine | None:
+    """The number, hours and wait to show; None (show nothing) when no number is set.
+
+    On a page no URL matched (the 404 page), the number alone: Django renders it on a
+    thread of its own whose database connection nothing would close."""
+    request = context.get("request")
+    live = request is None or getattr(request, "resolver_match", None) is not None
+    return line.support_line(live=live)
 
 
 @register.simple_tag

@@ -210,7 +210,7 @@ class VoiceLineView(APIView):
     def get(self, request: Request) -> Response:
         """The support phone line as customers see it (all null when none is configured)."""
         support = line.support_line()
-        if support is None:
+        if support is None or support.next_opening is None:
             return Response(
                 {
                     "number": None,

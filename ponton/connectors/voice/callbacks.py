@@ -91,7 +91,11 @@ def place_callback(callback: Callback, *, agent: User) -> Call:
 def record_outcome(callback: Callback, *, agent: User, reached: bool, note: str = "") -> Callback:
     """The agent says how the callback went: reached (done), or no answer (tried once
     more later, then the customer is emailed)."""
-    locked = Callback.objects.select_for_update().select_related("conversation").get(pk=callback.pk)
+    locked = (
+        Callback.objects.select_for_update(of=("self",))
+        .select_related("conversation")
+        .get(pk=callback.pk)
+    )
     if locked.status != CallbackStatus.REQUESTED:
         raise ValidationError(_("This callback is already closed."))
     conversation = locked.conversation

@@ -26,25 +26,25 @@ class SupportLine:
     number: str  # as people read it
     e164: str
     tel: str  # the tel: link
-    now: Staffing
+    now: Staffing | None  # None: the number alone (see `support_line`)
     hours: list[OpeningHours]
 
     @property
     def open_now(self) -> bool:
-        return self.now.open_now
+        return bool(self.now and self.now.open_now)
 
     @property
-    def next_opening(self) -> datetime:
-        return self.now.next_opening
+    def next_opening(self) -> datetime | None:
+        return self.now.next_opening if self.now else None
 
     @property
     def expected_wait_minutes(self) -> int | None:
-        return self.now.expected_wait_minutes
+        return self.now.expected_wait_minutes if self.now else None
 
     @property
     def nobody_available(self) -> bool:
         """Nobody can take a call now: offer a callback instead of a wait."""
-        return not self.now.agents_online
+        return bool(self.now and not self.now.agents_online)
 
 
 def configured() -> bool:
@@ -65,8 +65,9 @@ def opening_hours() -> list[OpeningHours]:
     ]
 
 
-def support_line(now: datetime | None = None) -> SupportLine | None:
-    """The line to show, or None when no number is configured (nothing phone-related shows)."""
+def support_line(now: datetime | None = None, *, live: bool = True) -> SupportLine | None:
+    """The line to show, or None when no number is configured (nothing phone-related shows).
+    Not `live`: the number alone, without reading hours and staffing from the database."""
     raw = settings.PONTON_SUPPORT_PHONE
     e164 = numbers.e164(raw)
     if not e164:
@@ -75,6 +76,6 @@ def support_line(now: datetime | None = None) -> SupportLine | None:
         number=numbers.display(e164),
         e164=e164,
         tel=numbers.tel_uri(e164),
-        now=staffing(now),
-        hours=opening_hours(),
+        now=staffing(now) if live else None,
+        hours=opening_hours() if live else [],
     )

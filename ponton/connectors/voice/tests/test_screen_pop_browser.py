@@ -74,4 +74,5 @@ def test_an_agent_sees_a_screen_pop_arrive_live_and_the_ended_call_in_the_conver
     page.locator("details", has_text="Parcours récent").locator("summary").click()
     expect(page.locator(".journey")).to_contain_text("Appel téléphonique")
     page.screenshot(path=str(artifacts / "voice-call-record.png"), full_page=True)
+    page.wait_for_load_state("networkidle")  # no request left half-way when the server stops
     page.context.close()

@@ -63,3 +63,12 @@ def test_the_phone_operations_are_in_the_openapi_document(client: Client) -> Non
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     for path in ("incoming", "menu/{step}", "status", "bridge/{callback_id}", "events", "line"):
         assert f"/api/v1/voice/{path}" in paths
+
+
+def test_the_not_found_page_shows_the_number_without_reading_the_database(
+    client: Client, db: None, django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(0):
+        page = client.get("/favicon.ico")
+    assert page.status_code == 404
+    assert "01 99 00 12 34" in page.content.decode()
