@@ -210,8 +210,6 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Ponton <support@ponton.exampl
 # and mail to it (by the MTA pipe or IMAP) opens or continues conversations.
 PONTON_SUPPORT_EMAIL = envemail("PONTON_SUPPORT_EMAIL", "support@ponton.example")
 PONTON_SUPPORT_NAME = envstr("PONTON_SUPPORT_NAME", "Ponton")
-# The country of phone numbers written without their international prefix (ISO 3166 code).
-PONTON_PHONE_REGION = envstr("PONTON_PHONE_REGION", "FR").upper()
 # A received mail larger than this is refused whole (the MTA bounces it to the sender).
 PONTON_EMAIL_MAX_BYTES = envint("PONTON_EMAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=64 * 1024)
 # Mailboxes customers write to, polled by the workers and `ponton fetch-mail`: IMAP URLs,
@@ -279,6 +277,23 @@ PONTON_CALLBACKS_PER_SLOT = envint("PONTON_CALLBACKS_PER_SLOT", 3, minimum=1)
 PONTON_CRISIS_THRESHOLD = envint("PONTON_CRISIS_THRESHOLD", 20, minimum=1)
 # When the next public update of an incident is promised, unless its author says otherwise.
 PONTON_INCIDENT_UPDATE_MINUTES = envint("PONTON_INCIDENT_UPDATE_MINUTES", 30, minimum=5)
+# Phone -------------------------------------------------------------------------------
+# The number customers call, shown on every customer page with the opening hours and the
+# wait (empty: nothing phone-related shows). Any format; numbers without a country code
+# are read in PONTON_PHONE_REGION.
+PONTON_SUPPORT_PHONE = envstr("PONTON_SUPPORT_PHONE")
+PONTON_PHONE_REGION = envstr("PONTON_PHONE_REGION", "FR").upper()
+# The telephony provider's auth token: it signs the voice menu's webhooks (X-Twilio-Signature,
+# checked against SITE_URL + the path: see README "Connecting a phone number").
+PONTON_VOICE_AUTH_TOKEN = envstr("PONTON_VOICE_AUTH_TOKEN")
+# The provider's Twilio-compatible REST API, for click-to-call and links by SMS (optional).
+PONTON_VOICE_ACCOUNT_SID = envstr("PONTON_VOICE_ACCOUNT_SID")
+PONTON_VOICE_API_URL = envstr("PONTON_VOICE_API_URL", "https://api.twilio.com")
+PONTON_VOICE_SMS = envbool("PONTON_VOICE_SMS", False)
+# Past this expected wait, a caller is offered a callback or a voice message instead.
+PONTON_VOICE_MAX_WAIT_MINUTES = envint("PONTON_VOICE_MAX_WAIT_MINUTES", 15, minimum=1)
+# Links to call recordings are forgotten after this many days (about six months).
+PONTON_RECORDING_RETENTION_DAYS = envint("PONTON_RECORDING_RETENTION_DAYS", 183, minimum=1)
 
 LOGGING = {
     "version": 1,

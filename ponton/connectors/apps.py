@@ -8,3 +8,4 @@ class ConnectorsConfig(AppConfig):
 
     def ready(self) -> None:
         from ponton.connectors.email import tasks  # noqa: F401  (registers the task handlers)
+        from ponton.connectors.voice import tasks as voice_tasks  # noqa: F401

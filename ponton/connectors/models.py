@@ -1,5 +1,6 @@
 """The channels' own records (each slice keeps its models in its folder)."""
 
 from ponton.connectors.email.models import EmailRecord, FailingAddress
+from ponton.connectors.voice.models import AgentLine, Call
 
-__all__ = ["EmailRecord", "FailingAddress"]
+__all__ = ["AgentLine", "Call", "EmailRecord", "FailingAddress"]

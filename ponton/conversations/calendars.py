@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
 
 from ponton.conversations.models import BusinessCalendar
 
@@ -204,3 +206,36 @@ def availability(now: datetime | None = None) -> Availability:
     schedule = default_schedule()
     at = now or timezone.now()
     return Availability(open_now=is_open(schedule, at), next_opening=next_opening(schedule, at))
+
+
+DASH = "\N{EN DASH}"
+
+
+def week_in_words(calendar: CalendarLike = None) -> str:
+    """The opening hours in one sentence of the active language, days with the same hours
+    together: "Monday to Friday 08:00-20:00, Saturday 09:00-18:00" (with en dashes)."""
+    week = as_schedule(calendar).week
+
+    def hours(day: int) -> str:
+        return ", ".join(
+            f"{opens:%H:%M}{DASH}{closes:%H:%M}" if closes else f"{opens:%H:%M}{DASH}24:00"
+            for opens, closes in week.get(day, [])
+        )
+
+    parts: list[str] = []
+    day = 0
+    while day < 7:
+        if not week.get(day):
+            day += 1
+            continue
+        last = day
+        while last + 1 < 7 and hours(last + 1) == hours(day):
+            last += 1
+        names = (
+            str(WEEKDAYS[day])
+            if last == day
+            else _("%(first)s to %(last)s") % {"first": WEEKDAYS[day], "last": WEEKDAYS[last]}
+        )
+        parts.append(f"{names} {hours(day)}")
+        day = last + 1
+    return ", ".join(parts)

@@ -88,6 +88,18 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             }
         )
 
+    async def call_changed(self, event: dict[str, Any]) -> None:
+        """A call rings for this agent, was answered or ended: the screen-pop re-reads."""
+        await self.send_json(
+            {
+                "type": "changed",
+                "what": "call",
+                "call": event["call"],
+                "conversation": None,
+                "state": None,
+            }
+        )
+
     async def presence_changed(self, event: dict[str, Any]) -> None:
         await self.send_json(
             {

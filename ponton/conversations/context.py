@@ -88,6 +88,7 @@ def _customer_summary(customer: User | None, conversation: Conversation) -> dict
     if profile is not None:
         summary.update(
             customer_number=profile.customer_number,
+            phone=profile.phone,
             plan=profile.plan,
             modules=profile.modules,
             segment=profile.segment,

@@ -31,6 +31,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from ponton import phones
 from ponton.accounts.models import User
 from ponton.conversations import realtime, routing, sla, surveys
 from ponton.conversations.access import customer_or_none
@@ -47,7 +48,7 @@ from ponton.conversations.models import (
     Status,
 )
 from ponton.conversations.presence import Staffing, staffing
-from ponton.conversations.reach import format_phone, reach_in
+from ponton.conversations.reach import reach_in
 from ponton.journeys.models import EventKind
 from ponton.tasks.services import enqueue
 
@@ -69,6 +70,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     **{("assign", s): s for s in (State.WAITING_HUMAN, State.WITH_HUMAN, State.CLOSED)},
     # A person answers: from then on the assistant stays silent.
     **{("reply", s): State.WITH_HUMAN for s in _ALL},
+    # A person picks up the customer's phone call.
+    **{("answer_call", s): State.WITH_HUMAN for s in _ALL if s != State.CLOSED},
     # An agent gives it back to the assistant.
     **{("hand_back", s): State.ASSISTANT for s in _ALL if s != State.CLOSED},
     # Waiting for the customer, or work again, without changing who owns it.
@@ -371,7 +374,7 @@ def _note_reach(conversation: Conversation, text: str) -> None:
     Conversation.objects.filter(pk=conversation.pk).update(email=found.email, phone=found.phone)
     where = [found.email] if found.email else []
     if found.phone:
-        where.append(format_phone(found.phone))
+        where.append(phones.display(found.phone))
     with override(conversation.language):
         text = _("Thank you: we will answer you at %(where)s too.") % {
             "where": _(" and ").join(where)
@@ -511,6 +514,35 @@ def reply_as_agent(
     realtime.announce(locked, "note" if internal else "message")
     _copy_state(locked, conversation)
     return message
+
+
+@transaction.atomic
+def answer_call(conversation: Conversation, *, agent: Any) -> Conversation:
+    """A person picked up the customer's phone call: the conversation is theirs, and their
+    voice is its first response (the assistant stays silent from then on)."""
+    locked = _locked(conversation)
+    before = realtime.groups_of(locked)
+    now = timezone.now()
+    changed = _move(locked, "answer_call")
+    if locked.assignee_id != agent.pk:
+        locked.assignee, locked.assigned_at = agent, now
+        changed += ["assignee", "assigned_at"]
+    if locked.first_response_at is None:
+        locked.first_response_at = now
+        changed.append("first_response_at")
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    record_conversation_event(
+        locked,
+        EventKind.ASSIGNMENT,
+        assignee=agent.pk,
+        team=locked.team_id,
+        by=agent.pk,
+        how="call",
+    )
+    realtime.announce(locked, "assignment", previous_groups=before)
+    _copy_state(locked, conversation)
+    return conversation
 
 
 def _schedule_reply_email(conversation: Conversation, message: Message) -> None:

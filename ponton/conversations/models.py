@@ -364,13 +364,20 @@ class CallbackStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+    # Called twice without an answer: the customer was told by email.
+    MISSED = "missed", _("Missed")
 
 
 class Callback(models.Model):
-    """A customer asked to be called back in a slot within business hours."""
+    """A customer asked to be called back in a slot within business hours (on the portal,
+    or by the keypad of the voice menu, where the caller may not be a known customer)."""
 
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="callbacks"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="callbacks",
     )
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="callbacks"
@@ -381,6 +388,9 @@ class Callback(models.Model):
     status = models.CharField(
         max_length=10, choices=CallbackStatus.choices, default=CallbackStatus.REQUESTED
     )
+    # Calls that did not reach the customer; after the first, it is due again at `retry_at`.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

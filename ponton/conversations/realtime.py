@@ -102,6 +102,13 @@ async def _send_all(layer: Any, sends: list[tuple[str, dict[str, Any]]]) -> None
     await asyncio.gather(*(layer.group_send(group, event) for group, event in sends))
 
 
+def announce_call(agent_id: int, call_id: int) -> None:
+    """After commit, tell one agent's pages that a phone call concerns them (it rings for
+    them, they answered it, it ended): their screen-pop re-reads."""
+    event = {"type": "call.changed", "id": uuid.uuid4().hex, "call": call_id}
+    transaction.on_commit(lambda: _send([(agent_group(agent_id), event)]))
+
+
 def announce_presence(user: Any) -> None:
     """After commit, tell supervisors and the agent's teams that their availability
     changed (the supervision page and inboxes re-read)."""

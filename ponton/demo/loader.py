@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from ponton.demo import chats, history, incidents, live, people, service_levels
+from ponton.demo import calls, chats, history, incidents, live, people, service_levels
 from ponton.knowledge.portability import import_folder
 
 KB_FOLDER = Path(__file__).resolve().parent / "kb"
@@ -30,6 +30,7 @@ def load_demo(*, seed: int = 7, with_history: bool = True) -> dict[str, int]:
         service_levels.advisors_start_their_day()
         figures.update(chats.after_advisors(seed=seed))
         figures.update(incidents.generate(seed=seed))
+        figures["phone calls"] = calls.past_calls(created["customers"])
         figures["open conversations"] = live.open_conversations(created["customers"], rng)
     return figures
 

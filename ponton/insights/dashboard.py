@@ -250,6 +250,7 @@ def funnel_rows(funnel: dict[str, int]) -> list[tuple[str, int]]:
         "search": _("Searched"),
         "article": _("Read an article"),
         "assistant": _("Used the assistant"),
+        "voice_menu": _("Called the voice menu"),
         "resolved": _("Resolved in selfcare"),
         "handed_off": _("Handed to a person"),
     }

@@ -11,8 +11,9 @@ computation and the rollup both call it.
   channel of its first event (where the journey entered), its language the
   first language it shows, its customer the signed-in customer if any.
 - A *selfcare attempt* is a session with a search, a search click, an article
-  read or rated, an assistant turn that offered an answer or choices, or a
-  selfcare action (assistant or portal). A first message handed straight to a
+  read or rated, an assistant turn that offered an answer or choices (in the
+  chat or read aloud by the voice menu), or a selfcare action (assistant or
+  portal). Only hearing the voice menu's greeting is not one. A first message handed straight to a
   person, with nothing offered, is not one.
 - An *escalation* is a handoff or a contact request (a ticket) in the session,
   at or after its first selfcare event.
@@ -111,6 +112,7 @@ class SessionFacts:
     searched: bool = False
     read_article: bool = False
     used_assistant: bool = False
+    used_voice_menu: bool = False
     selfcare_at: datetime | None = None
     escalated_at: datetime | None = None
     handed_off: bool = False
@@ -200,6 +202,8 @@ def facts_of_session(rows: list[EventRow], walls: set[int]) -> SessionFacts:
             facts.read_article = True
         elif kind == EventKind.ASSISTANT_TURN:
             facts.used_assistant = True
+        elif kind == EventKind.VOICE_MENU:
+            facts.used_voice_menu = True
         if facts.selfcare_at is None and is_selfcare(kind, data):
             facts.selfcare_at = at
         if is_resolution(kind, data):

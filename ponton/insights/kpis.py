@@ -59,6 +59,7 @@ class Totals:
     searched: int = 0
     read_article: int = 0
     used_assistant: int = 0
+    used_voice_menu: int = 0
     handed_off: int = 0
     attempts: int = 0
     deflected: int = 0
@@ -78,6 +79,7 @@ class Totals:
         self.searched += item.searched
         self.read_article += item.read_article
         self.used_assistant += item.used_assistant
+        self.used_voice_menu += item.used_voice_menu
         self.handed_off += item.handed_off
         self.handoffs += item.handoffs
         self.wall_handoffs += item.wall_handoffs
@@ -115,6 +117,7 @@ class Totals:
             "search": self.searched,
             "article": self.read_article,
             "assistant": self.used_assistant,
+            "voice_menu": self.used_voice_menu,
             "resolved": self.resolved,
             "handed_off": self.handed_off,
         }
@@ -247,6 +250,7 @@ def _aggregates() -> dict[str, Any]:
         "searched": Count("pk", filter=Q(searched=True)),
         "read_article": Count("pk", filter=Q(read_article=True)),
         "used_assistant": Count("pk", filter=Q(used_assistant=True)),
+        "used_voice_menu": Count("pk", filter=Q(used_voice_menu=True)),
         "handed_off": Count("pk", filter=Q(handed_off=True)),
         "attempts": Count("pk", filter=attempt),
         "deflected": Count("pk", filter=attempt & Q(followed_by_contact=False)),
@@ -400,6 +404,7 @@ FACT_COLUMNS = (
     "searched",
     "read_article",
     "used_assistant",
+    "used_voice_menu",
     "selfcare_attempt",
     "selfcare_at",
     "resolved",

@@ -32,6 +32,7 @@ class SessionFact(models.Model):
     searched = models.BooleanField(default=False)
     read_article = models.BooleanField(default=False)
     used_assistant = models.BooleanField(default=False)
+    used_voice_menu = models.BooleanField(default=False)
     selfcare_attempt = models.BooleanField(default=False)
     resolved = models.BooleanField(default=False)
     escalated = models.BooleanField(default=False)

@@ -30,6 +30,9 @@ class EventKind(models.TextChoices):
     # A message about an open incident (ponton.status), and a page that showed its notice.
     INCIDENT_CONTACT = "incident_contact"
     INCIDENT_NOTICE_SEEN = "incident_notice_seen"
+    # The phone: a step of the voice menu, and a call's record once it ended.
+    VOICE_MENU = "voice_menu"
+    CALL = "call"
 
 
 class JourneyEvent(models.Model):

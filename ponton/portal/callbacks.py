@@ -30,6 +30,7 @@ from ponton.conversations.models import (
     Author,
     Callback,
     CallbackStatus,
+    Conversation,
     ConversationChannel,
     Status,
 )
@@ -157,19 +158,8 @@ def _lock_slot(starts_at: datetime) -> None:
             )
 
 
-@transaction.atomic
-def request_callback(
-    customer: User,
-    *,
-    starts_at: datetime,
-    phone: str,
-    note: str = "",
-    language: str = "fr",
-    visitor_id: str = "",
-    now: datetime | None = None,
-) -> Callback:
-    """Book a call back in an offered slot; holds the slot's lock while it counts."""
-    phone = _clean_phone(phone)
+def _reserve(starts_at: datetime, *, now: datetime | None) -> None:
+    """Hold the slot's lock and check it is still offered (callers hold a transaction)."""
     _lock_slot(starts_at)
     if starts_at not in {slot.starts_at for slot in callback_slots(now=now)}:
         raise ValidationError(
@@ -180,19 +170,17 @@ def request_callback(
                 )
             }
         )
-    with override(language if language in ("fr", "en") else "fr"):
-        when = describe(starts_at)
-        text = _("Please call me back on %(phone)s, %(when)s.") % {"phone": phone, "when": when}
-        if note.strip():
-            text += "\n" + note.strip()
-    conversation = lifecycle.open_conversation(
-        channel=ConversationChannel.PHONE,
-        first_message=text[: lifecycle.MAX_MESSAGE_LENGTH],
-        language=language,
-        customer=customer,
-        visitor_id=visitor_id,
-        wants_person=True,
-    ).conversation
+
+
+def _record(
+    conversation: Conversation,
+    *,
+    customer: User | None,
+    phone: str,
+    starts_at: datetime,
+    note: str,
+    visitor_id: str,
+) -> Callback:
     callback = Callback.objects.create(
         customer=customer,
         conversation=conversation,
@@ -213,6 +201,66 @@ def request_callback(
         },
     )
     return callback
+
+
+@transaction.atomic
+def request_callback(
+    customer: User,
+    *,
+    starts_at: datetime,
+    phone: str,
+    note: str = "",
+    language: str = "fr",
+    visitor_id: str = "",
+    now: datetime | None = None,
+) -> Callback:
+    """Book a call back in an offered slot; holds the slot's lock while it counts."""
+    phone = _clean_phone(phone)
+    _reserve(starts_at, now=now)
+    with override(language if language in ("fr", "en") else "fr"):
+        when = describe(starts_at)
+        text = _("Please call me back on %(phone)s, %(when)s.") % {"phone": phone, "when": when}
+        if note.strip():
+            text += "\n" + note.strip()
+    conversation = lifecycle.open_conversation(
+        channel=ConversationChannel.PHONE,
+        first_message=text[: lifecycle.MAX_MESSAGE_LENGTH],
+        language=language,
+        customer=customer,
+        visitor_id=visitor_id,
+        wants_person=True,
+    ).conversation
+    return _record(
+        conversation,
+        customer=customer,
+        phone=phone,
+        starts_at=starts_at,
+        note=note,
+        visitor_id=visitor_id,
+    )
+
+
+@transaction.atomic
+def book_slot(
+    conversation: Conversation,
+    *,
+    phone: str,
+    starts_at: datetime,
+    note: str = "",
+    now: datetime | None = None,
+) -> Callback:
+    """Book a call back for a request a person already has (a caller of the voice menu
+    who chose a slot on the keypad); holds the slot's lock while it counts."""
+    phone = _clean_phone(phone)
+    _reserve(starts_at, now=now)
+    return _record(
+        conversation,
+        customer=conversation.customer,
+        phone=phone,
+        starts_at=starts_at,
+        note=note,
+        visitor_id=conversation.visitor_id,
+    )
 
 
 def upcoming_callbacks(customer: User, *, now: datetime | None = None) -> list[Callback]:

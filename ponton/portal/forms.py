@@ -9,11 +9,11 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from ponton import phones
 from ponton.accounts.models import Channel, Language
 from ponton.conversations.attachments import MAX_FILES_PER_MESSAGE, allowed_labels
 from ponton.conversations.lifecycle import MAX_MESSAGE_LENGTH
 from ponton.conversations.models import SurveyKind
-from ponton.conversations.reach import format_phone, parse_phone
 from ponton.conversations.surveys import EFFORT_SCALE, SCALES
 from ponton.portal.callbacks import Slot
 
@@ -100,12 +100,12 @@ def _valid_phone(value: str) -> str:
     our country, international otherwise, so it parses back the same); "" stays ""."""
     if not value.strip():
         return ""
-    number = parse_phone(value)
+    number = phones.valid_e164(value)
     if not number:
         raise forms.ValidationError(
             _("This is not a complete phone number. Write it whole, for example 06 12 34 56 78.")
         )
-    return format_phone(number)
+    return phones.display(number)
 
 
 class CallbackForm(forms.Form):

@@ -22,8 +22,8 @@ from ponton.conftest import exits_in_viewport_js
 from ponton.conversations import lifecycle
 from ponton.conversations.models import ConversationChannel
 from ponton.demo.loader import load_demo
-from ponton.status import services as status
 from ponton.knowledge.models import ArticleTranslation, Audience, Category, Status
+from ponton.status import services as status
 
 pytestmark = pytest.mark.browser
 

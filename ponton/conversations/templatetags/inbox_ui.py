@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from ponton import phones
 from ponton.conversations.models import HandoffReason
-from ponton.conversations.reach import format_phone
 
 register = template.Library()
 
@@ -41,6 +41,8 @@ EVENTS = {
     "status_change": _("Status changed"),
     "survey_answer": _("Answered a survey"),
     "callback_request": _("Asked for a callback"),
+    "voice_menu": _("Voice menu"),
+    "call": _("Phone call"),
 }
 
 
@@ -65,4 +67,4 @@ def event_label(kind: str) -> str:
 @register.filter
 def phone(e164: str) -> str:
     """A stored number as people write it."""
-    return format_phone(e164) if e164 else ""
+    return phones.display(e164) if e164 else ""

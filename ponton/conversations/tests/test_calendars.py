@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from ponton.conversations import calendars
-from ponton.conversations.calendars import availability
+from ponton.conversations.calendars import availability, week_in_words
 from ponton.conversations.models import BusinessCalendar, Holiday
 
 PARIS = ZoneInfo("Europe/Paris")
+D = calendars.DASH
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +136,37 @@ def test_only_the_calendar_marked_default_is_the_default(
         paris(2025, 6, 9, 0).date(),
         paris(2026, 12, 25, 0).date(),
     }
+
+
+@pytest.mark.django_db
+def test_the_week_in_words_follows_the_calendar_in_each_language() -> None:
+    BusinessCalendar.objects.create(
+        name="Shop",
+        hours={
+            "0": ["09:00", "18:00"],
+            "1": ["09:00", "18:00"],
+            "2": [["09:00", "12:00"], ["14:00", "18:00"]],
+            "5": ["10:00", "24:00"],
+        },
+        is_default=True,
+    )
+
+    with translation.override("fr"):
+        french = week_in_words()
+    with translation.override("en"):
+        english = week_in_words()
+
+    assert (
+        french
+        == f"du lundi au mardi 09:00{D}18:00, mercredi 09:00{D}12:00, 14:00{D}18:00, samedi 10:00{D}24:00"
+    )
+    assert english.startswith(f"Monday to Tuesday 09:00{D}18:00, Wednesday")
+
+
+@pytest.mark.django_db
+def test_every_page_tells_the_real_opening_hours(client: Any) -> None:
+    BusinessCalendar.objects.create(name="Shop", hours={"5": ["10:00", "12:00"]}, is_default=True)
+
+    html = client.get("/fr/").content.decode()
+
+    assert f"Nos conseillers répondent samedi 10:00{D}12:00." in html

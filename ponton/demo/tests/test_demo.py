@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -92,3 +93,30 @@ def test_the_demo_inbox_has_todays_handoffs_for_the_reasons_that_matter(db: None
     assert {"sensitive_situation", "fraud_security", "critical_impact", "customer_request"} <= {
         c.handoff_reason for c in open_ones
     }
+
+
+def test_the_demo_has_past_phone_calls_and_shows_a_phone_number(
+    db: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ponton.connectors.voice.models import Call, Outcome
+    from ponton.demo import calls
+    from ponton.demo.management.commands.demo import show_a_phone_number
+
+    load_demo(with_history=False)
+    customers = list(get_user_model().objects.filter(role=Role.CUSTOMER).order_by("pk")[:5])
+    before = timezone.now()
+    assert calls.past_calls(customers) == 2
+    made = list(Call.objects.order_by("started_at"))
+    assert len(made) == 2 and all(c.ended_at and c.ended_at < before for c in made)
+    assert {c.outcome for c in made} <= {
+        Outcome.RESOLVED_IN_MENU,
+        Outcome.TO_PERSON,
+        Outcome.ANSWERED,
+    }
+    assert made[1].conversation.messages.filter(text__contains="5 min 12 s").exists()
+    assert not JourneyEvent.objects.filter(occurred_at__gt=before).exists()
+
+    monkeypatch.delenv("PONTON_SUPPORT_PHONE", raising=False)
+    settings.PONTON_SUPPORT_PHONE = ""
+    show_a_phone_number()
+    assert settings.PONTON_SUPPORT_PHONE

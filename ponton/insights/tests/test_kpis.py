@@ -98,6 +98,7 @@ def test_each_session_quantity_is_exact(journeys: None) -> None:
     assert figures["funnel"] == {
         "visit": 7,
         "search": 2,
+        "voice_menu": 0,
         "article": 2,
         "assistant": 2,
         "resolved": 2,

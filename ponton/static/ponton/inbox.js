@@ -13,11 +13,12 @@
         delay = 1000;
         onState(true);
         onChange({ what: "resync" });  // whatever happened while we were away
+        announce({ what: "resync" });
         pinger = setInterval(function () { socket.send(JSON.stringify({ type: "ping" })); }, 25000);
       };
       socket.onmessage = function (e) {
         var data = JSON.parse(e.data);
-        if (data.type === "changed") onChange(data);
+        if (data.type === "changed") { onChange(data); announce(data); }
       };
       socket.onclose = function (e) {
         clearInterval(pinger);
@@ -28,6 +29,11 @@
       };
     }
     connect();
+  }
+
+  // Other parts of the page (the screen-pop) hear every push too.
+  function announce(data) {
+    document.dispatchEvent(new CustomEvent("ponton:changed", { detail: data }));
   }
 
   function debounce(fn, ms) {
@@ -83,6 +89,20 @@
         if (sound && sound.checked) beep();
       }
     }, showState(inbox));
+  }
+
+  // Calls for this agent: the screen-pop ----------------------------------------------
+  var pop = document.querySelector("[data-screen-pop]");
+  if (pop) {
+    var rereadPop = debounce(function () {
+      fetch(pop.dataset.fragment, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) { pop.innerHTML = html; pop.hidden = !html.trim(); })
+        .catch(function () { /* the next push or reconnection retries */ });
+    }, 100);
+    document.addEventListener("ponton:changed", function (e) {
+      if (e.detail.what === "call" || e.detail.what === "resync") rereadPop();
+    });
   }
 
   // One conversation -------------------------------------------------------------

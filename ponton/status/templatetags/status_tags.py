@@ -64,6 +64,10 @@ def incident_banner(context: template.Context) -> dict[str, Any]:
     """The incidents that concern the visitor, with what is known, the next update, a way
     to be told when it is fixed, and the way to a person beside it."""
     request = context.get("request")
+    if request is not None and getattr(request, "resolver_match", None) is None:
+        # The 404 page: Django renders it on a thread whose database connection nothing
+        # would close, so it reads nothing.
+        return {"banners": [], "crisis": False}
     user = getattr(request, "user", None)
     now = timezone.now()
     shown = services.banners_for(user, now)

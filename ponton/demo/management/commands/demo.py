@@ -32,6 +32,16 @@ def follow_the_port(*, host: str, port: int) -> str:
     return site
 
 
+# A number the French regulator keeps for fiction (ARCEP): it reaches nobody.
+DEMO_PHONE = "+33 1 99 00 12 34"
+
+
+def show_a_phone_number() -> None:
+    """The demo shows a support number (and its hours and wait) unless one is configured."""
+    if not os.environ.get("PONTON_SUPPORT_PHONE", "").strip():
+        settings.PONTON_SUPPORT_PHONE = DEMO_PHONE
+
+
 class Command(BaseCommand):
     help = (
         "Create the demo database on first start (migrations, demo company, history) and serve it."
@@ -58,6 +68,7 @@ class Command(BaseCommand):
             summary = ", ".join(f"{v} {k}" for k, v in figures.items())
             self.stdout.write(f"Loaded in {time.monotonic() - started:.1f}s: {summary}.")
         follow_the_port(host=options["host"], port=options["port"])
+        show_a_phone_number()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(
             self.style.SUCCESS(f"\nPonton demo on {url}\n")

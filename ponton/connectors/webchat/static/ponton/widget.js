@@ -19,7 +19,8 @@
       placeholder: "Écrivez votre question…", send: "Envoyer", error: "Le message n'est pas parti. Réessayer ?",
       retry: "Réessayer", waiting: "Un conseiller va vous répondre ici.", withHuman: "Vous échangez avec un conseiller.",
       closed: "Conversation terminée. Écrivez ici pour la reprendre.", you: "Vous", bot: "Assistant",
-      agent: "Conseiller", system: "Information", read: "Lire l'article"
+      agent: "Conseiller", system: "Information", read: "Lire l'article",
+      call: "Ou appelez-nous :", wait: "attente ~%s min", phoneClosed: "fermé pour l'instant", callback: "être rappelé"
     },
     en: {
       open: "Need help?", title: "Automated assistant", close: "Close", human: "Talk to a person",
@@ -27,7 +28,8 @@
       placeholder: "Type your question…", send: "Send", error: "The message was not sent. Try again?",
       retry: "Retry", waiting: "An advisor will answer you here.", withHuman: "You are talking with an advisor.",
       closed: "Conversation closed. Write here to pick it up again.", you: "You", bot: "Assistant",
-      agent: "Advisor", system: "Information", read: "Read the article"
+      agent: "Advisor", system: "Information", read: "Read the article",
+      call: "Or call us:", wait: "wait ~%s min", phoneClosed: "closed right now", callback: "be called back"
     }
   }[lang];
   var KEY = "ponton-chat:" + base;
@@ -172,7 +174,29 @@
   }
   function unlisten() { if (socket) { socket.onclose = null; socket.close(); socket = null; live = false; } }
 
+  // The support phone line, when the company has one: a number is never hidden behind selfcare.
+  var phone = null;
+  function showPhone() {
+    if (phone) return;
+    phone = el("p", "pw-phone"); phone.hidden = true; panel.insertBefore(phone, status);
+    fetch(base + "/api/v1/voice/line", { credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (line) {
+        if (!line || !line.number) return;
+        var a = el("a", "pw-phone-number", line.number); a.href = line.tel;
+        var when = line.open_now ? (line.expected_wait_minutes ? T.wait.replace("%s", line.expected_wait_minutes) : "") : T.phoneClosed;
+        phone.append(T.call + " ", a, when ? " · " + when : "");
+        if (line.callback_offered) {
+          var cb = el("a", "pw-phone-callback", T.callback); cb.href = base + "/" + lang + "/account/callback/";
+          phone.append(" · ", cb);
+        }
+        phone.hidden = false;
+      })
+      .catch(function () { /* no line shown: the chat's way to a person stays */ });
+  }
+
   function open() {
+    showPhone();
     panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); launcher.hidden = true;
     input.focus();
     if (state.id) request("GET", "/" + state.id + "/messages").then(render).catch(function () {});

@@ -14,7 +14,7 @@ def mark_picked_choices(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0005_assistant_memory_of_its_own'),
+        ('conversations', '0006_callbacks_by_phone_attempts_and_retry'),
     ]
 
     operations = [
