@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,6 +44,7 @@ from ponton.journeys.models import EventKind
 from ponton.knowledge.models import ArticleTranslation, Status
 from ponton.knowledge.selectors import article_url
 from ponton.portal.callbacks import book_slot, callback_slots, describe
+from ponton.status import services as incidents
 from ponton.tasks.services import enqueue
 
 
@@ -84,12 +86,17 @@ def step_url(step: str) -> str:
     return public_url(reverse("api:voice-step", args=[step]))
 
 
-def incident_notice(language: str) -> str:
-    """What callers hear before the menu while an incident is open ("" when none).
-
-    The one place the status page plugs in: the open incidents' short message, in
-    `language`, read at the start of every call."""
-    return ""
+def incident_notice(language: str, customer: Any = None) -> str:
+    """What callers hear before the menu while an incident that concerns them is open ("" when
+    none): its title, read at the start of the call, so that callers about it learn at once
+    what is known while "0" still reaches a person. What they then say about it gets the
+    incident's notice from the assistant, as on chat."""
+    titles = [i.title(language) for i in incidents.banners_for(customer) if not i.is_maintenance]
+    if not titles:
+        return ""
+    return _("A known incident is in progress: %(titles)s. We are working on it.") % {
+        "titles": "; ".join(titles)
+    }
 
 
 # Entry --------------------------------------------------------------------------------------
@@ -125,7 +132,7 @@ def _greeting(call: Call) -> Reply:
         )
         % {"site": settings.SITE_NAME}
     )
-    notice = incident_notice(call.language)
+    notice = incident_notice(call.language, call.customer)
     if notice:
         reply.say(notice)
     other = "en" if call.language == "fr" else "fr"
@@ -234,6 +241,19 @@ def _after_assistant(call: Call) -> Reply:
     offered = [a.get("id", "") for a in (last.actions if last else [])]
     if policy.RESOLVED in offered:
         return _read_answer(call, conversation)
+    if last is not None and any(
+        a == "notify" or a.startswith(policy.NOTIFY_CHOICE) for a in offered
+    ):
+        # A known incident: what is known, read aloud; a person stays one key away.
+        call.step = Step.NEED
+        _step(call, "incident")
+        notice = last.text.split("\n\n")[0]
+        return Reply(call.language).gather(
+            step_url(Step.NEED),
+            for_the_ear(notice)
+            + " "
+            + _("To talk to a person, press 0. Otherwise, tell me what else you need."),
+        )
     articles = [
         int(a[len(policy.ARTICLE_CHOICE) :]) for a in offered if a.startswith(policy.ARTICLE_CHOICE)
     ]

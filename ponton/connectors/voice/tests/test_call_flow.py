@@ -299,3 +299,39 @@ def test_what_callers_said_and_the_menu_could_not_answer_feeds_the_gaps(
     assert "pas de réponse" in spoken(unknown) and "tapez 0" in spoken(unknown)
     found = [w for gap in gaps(_period()) for w in gap.questions]
     assert "je voudrais offrir une carte cadeau à ma soeur" in found
+
+
+def test_during_an_incident_callers_hear_it_first_and_about_it_get_the_notice_with_zero_kept(
+    client: Client,
+    kb: KB,
+    caller: Any,
+    online: Any,
+    supervisor: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from ponton.status import services as status
+
+    fibre = status.add_component(
+        name_fr="Internet fibre", name_en="Fibre internet", keywords="fibre, internet, connexion"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        status.declare_incident(
+            status.IncidentFields(
+                title_fr="Panne fibre à Lyon",
+                title_en="Fibre outage in Lyon",
+                message_fr="Nos équipes sont sur place.",
+                message_en="Our teams are on site.",
+                impact="major_outage",
+                components=[fibre],
+            ),
+            by=supervisor,
+        )
+    provider = _provider(client, "CA" + "7" * 32)
+
+    greeting = spoken(provider.call())
+    answer = spoken(provider.say("ma connexion fibre ne marche plus"))
+
+    assert "Un incident connu est en cours : Panne fibre à Lyon." in greeting
+    assert "0" in greeting
+    assert "Panne fibre à Lyon" in answer or "Nos équipes sont sur place" in answer
+    assert "0" in answer  # a person still one key away
