@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ponton.api",
     "ponton.tasks",
     "ponton.insights",
+    "ponton.workspace",
     "ponton.demo",
 ]
 

@@ -25,7 +25,7 @@ urlpatterns = [
         path("email/", include("ponton.connectors.email.urls")),
         path("accounts/", include("ponton.accounts.urls")),
         path("agent/supervision/", include("ponton.conversations.supervision_urls")),
-        path("agent/", include("ponton.conversations.inbox_urls")),
+        path("agent/", include("ponton.workspace.urls")),
         path("manage/insights/", include("ponton.insights.urls")),
         path("account/", include("ponton.portal.urls")),
         path("survey/", include("ponton.portal.survey_urls")),
