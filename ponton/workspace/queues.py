@@ -202,7 +202,7 @@ def search(user: User, query: str) -> Results:
     )
 
 
-def _customers_matching(query: str) -> QuerySet[User, dict[str, int]]:
+def _customers_matching(query: str) -> QuerySet[User, Any]:
     condition = (
         Q(email__icontains=query)
         | Q(username__iexact=query)
