@@ -58,9 +58,9 @@ class ArticleEditForm(forms.Form):
     )
     owner = StaffChoiceField(
         label=_("Owner"),
-        queryset=get_user_model().objects.filter(role__in=STAFF_ROLES).order_by(
-            "first_name", "last_name", "username"
-        ),
+        queryset=get_user_model()
+        .objects.filter(role__in=STAFF_ROLES)
+        .order_by("first_name", "last_name", "username"),
         required=False,
     )
     # A date input sends and shows ISO dates whatever the page's language: a localised
