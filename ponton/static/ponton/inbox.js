@@ -86,7 +86,7 @@
   var countTemplate = countLabel ? countLabel.textContent : "";
   function showSelection() {
     var n = Object.keys(selected).length;
-    if (countLabel) countLabel.textContent = n ? countLabel.dataset.selected.replace("%(n)s", n) : countTemplate;
+    if (countLabel) countLabel.textContent = n ? countLabel.dataset.selected.replace("{n}", n) : countTemplate;
     if (bulk) bulk.classList.toggle("idle", !n);  // the actions show once something is ticked
   }
   function restoreSelection() {
@@ -186,8 +186,8 @@
         (o.activity === "typing" && now - o.typedAt < 8000 ? writing : viewing).push(o.name);
       });
       var text = "";
-      if (writing.length) text = watchers.dataset.typing.replace("%(names)s", writing.join(", "));
-      else if (viewing.length) text = watchers.dataset.viewing.replace("%(names)s", viewing.join(", "));
+      if (writing.length) text = watchers.dataset.typing.replace("{names}", writing.join(", "));
+      else if (viewing.length) text = watchers.dataset.viewing.replace("{names}", viewing.join(", "));
       watchers.hidden = !text;
       if (watchers.textContent !== text) watchers.textContent = text;
     };
