@@ -27,7 +27,8 @@ from ponton.insights.service_levels import with_a_person
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{formats.number_format(value * 100, 1)} %"
+    # A no-break space: "12,5 %" never wraps before its sign.
+    return "—" if value is None else f"{formats.number_format(value * 100, 1)}\u00a0%"
 
 
 def signed(value: float, digits: int) -> str:
@@ -174,7 +175,7 @@ class Tile:
         if self.measure.is_rate:
             return _("%(change)s pt") % {"change": signed(delta * 100, 1)}
         if self.previous:
-            return f"{signed(delta / abs(self.previous) * 100, 0)} %"
+            return f"{signed(delta / abs(self.previous) * 100, 0)}\u00a0%"
         return ""
 
     @property

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from ponton.accounts.models import Availability
+from ponton.accounts.models import segment_label as name_of_segment
 from ponton.conversations.models import ConversationChannel, HandoffReason
 
 register = template.Library()
@@ -108,3 +109,8 @@ def waited(since: datetime | None, now: datetime | None = None) -> str:
 def initials(name: str) -> str:
     parts = [p for p in (name or "").replace("@", " ").split() if p[:1].isalnum()]
     return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+@register.filter
+def segment_label(segment: str) -> str:
+    return name_of_segment(segment or "")
