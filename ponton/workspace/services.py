@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -122,19 +122,39 @@ def recent_mentions(user: Any, *, limit: int = 30) -> list[Mention]:
 
 def mark_read(user: Any, conversation: Conversation, *, up_to: int | None = None) -> None:
     """The agent has seen `conversation` up to message `up_to` (the last one when not
-    given): it is no longer unread for them, nor are the notes naming them in it."""
+    given): it is no longer unread for them, nor are the notes naming them in it.
+
+    Called on every view, so it writes only when something changed; and it is best
+    effort: when SQLite's table is busy with another request, a row stays bold until
+    the next view rather than the page failing."""
     if up_to is None:
         up_to = conversation.messages.aggregate(last=Max("id"))["last"] or 0
-    marker, created = ReadMarker.objects.get_or_create(
-        user=user, conversation=conversation, defaults={"last_message_id": up_to}
+    seen = (
+        ReadMarker.objects.filter(user=user, conversation=conversation)
+        .values_list("last_message_id", flat=True)
+        .first()
     )
-    if not created and marker.last_message_id < up_to:
-        ReadMarker.objects.filter(pk=marker.pk, last_message_id__lt=up_to).update(
-            last_message_id=up_to, read_at=timezone.now()
-        )
-    Mention.objects.filter(
+    mentions = Mention.objects.filter(
         mentioned=user, conversation=conversation, seen_at__isnull=True, message_id__lte=up_to
-    ).update(seen_at=timezone.now())
+    )
+    unseen_mentions = mentions.exists()
+    if (seen is not None and seen >= up_to) and not unseen_mentions:
+        return
+    try:
+        with transaction.atomic():
+            if seen is None:
+                ReadMarker.objects.get_or_create(
+                    user=user, conversation=conversation, defaults={"last_message_id": up_to}
+                )
+            elif seen < up_to:
+                ReadMarker.objects.filter(
+                    user=user, conversation=conversation, last_message_id__lt=up_to
+                ).update(last_message_id=up_to, read_at=timezone.now())
+            if unseen_mentions:
+                mentions.update(seen_at=timezone.now())
+    except OperationalError as exc:
+        if "locked" not in str(exc):  # only SQLite's "database table is locked"
+            raise
 
 
 # Many at once -----------------------------------------------------------------------------------
