@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from ponton.accounts.models import Role, Team, User
@@ -31,8 +32,15 @@ T = TypeVar("T")
 def off_loop(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run `work` in a thread of its own: Playwright's sync API keeps an event loop in
     the test's thread, where the realtime pushes after commit (async_to_sync) may not run."""
+
+    def closing() -> T:
+        try:
+            return work(*args, **kwargs)
+        finally:
+            connections.close_all()  # the thread's own connection, not left open
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work, *args, **kwargs).result()
+        return pool.submit(closing).result()
 
 
 def _chat(text: str, *, customer: User | None = None) -> Conversation:
