@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ponton.tasks",
     "ponton.insights",
     "ponton.status",
+    "ponton.workspace",
     "ponton.demo",
 ]
 

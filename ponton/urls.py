@@ -34,7 +34,7 @@ urlpatterns = [
         path("agent/supervision/", include("ponton.conversations.supervision_urls")),
         path("agent/incidents/", include("ponton.status.manage_urls")),
         path("agent/calls/", include("ponton.connectors.voice.agent_urls")),
-        path("agent/", include("ponton.conversations.inbox_urls")),
+        path("agent/", include("ponton.workspace.urls")),
         path("manage/insights/", include("ponton.insights.urls")),
         path("account/", include("ponton.portal.urls")),
         path("survey/", include("ponton.portal.survey_urls")),

@@ -91,6 +91,21 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+# Segments are free codes (a company adds its own); the usual ones have a name.
+SEGMENT_LABELS = {
+    "residential": _("Residential"),
+    "business": _("Business"),
+    "professional": _("Professional"),
+    "enterprise": _("Enterprise"),
+    "public": _("Public sector"),
+}
+
+
+def segment_label(segment: str) -> str:
+    label = SEGMENT_LABELS.get(segment)
+    return str(label) if label is not None else segment.replace("-", " ").replace("_", " ")
+
+
 class CustomerProfile(models.Model):
     """What we know of a customer to target content and respect their choices.
 

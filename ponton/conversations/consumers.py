@@ -1,7 +1,9 @@
 """Websockets for the agents' pages and the customer's chat.
 
 They carry no data, only "conversation N changed"; the page then re-reads
-over HTTP from its last seen id. Scope is checked here exactly as in the
+over HTTP from its last seen id. One conversation's socket also relays, between
+the staff who have it open, who is viewing it and who is typing (nothing stored:
+a page that goes quiet for a minute is forgotten by the others). Scope is checked here exactly as in the
 pages: a conversation outside an agent's scope closes the socket with the
 same code as a missing one (4404).
 """
@@ -113,8 +115,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         )
 
 
+ACTIVITIES = ("viewing", "typing", "left")
+
+
 class ConversationConsumer(InboxConsumer):
-    """One conversation's page: only its own changes, and only if the agent may see it."""
+    """One conversation's page: only its own changes, and only if the agent may see it;
+    and who else has it open, so two agents do not answer the same customer."""
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -126,6 +132,47 @@ class ConversationConsumer(InboxConsumer):
             await self.close(code=NOT_FOUND)
             return
         await super().connect()
+        watch = realtime.watch_group(self.conversation_id)
+        await self.channel_layer.group_add(watch, self.channel_name)
+        self.groups_joined.append(watch)
+
+    async def disconnect(self, code: int) -> None:
+        if realtime.watch_group(self.conversation_id) in getattr(self, "groups_joined", []):
+            await self._tell_watchers("left")
+        await super().disconnect(code)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "activity":
+            if content.get("activity") in ACTIVITIES:
+                await self._tell_watchers(content["activity"])
+            return
+        await super().receive_json(content, **kwargs)
+
+    async def _tell_watchers(self, activity: str) -> None:
+        user = self.scope["user"]
+        await self.channel_layer.group_send(
+            realtime.watch_group(self.conversation_id),
+            {
+                "type": "activity.changed",
+                "agent": user.pk,
+                "name": user.get_full_name() or user.get_username(),
+                "activity": activity,
+                "sender": self.channel_name,
+            },
+        )
+
+    async def activity_changed(self, event: dict[str, Any]) -> None:
+        if event["sender"] == self.channel_name:
+            return  # one's own page
+        await self.send_json(
+            {
+                "type": "activity",
+                "conversation": self.conversation_id,
+                "agent": event["agent"],
+                "name": event["name"],
+                "activity": event["activity"],
+            }
+        )
 
     async def conversation_changed(self, event: dict[str, Any]) -> None:
         if event["conversation"] == self.conversation_id:

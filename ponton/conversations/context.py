@@ -12,6 +12,7 @@ from ponton.accounts.models import User
 from ponton.conversations.memory import recall
 from ponton.conversations.models import Conversation
 from ponton.journeys.models import EventKind, JourneyEvent
+from ponton.knowledge.models import Feedback
 
 # How far back the customer's searches and reads are gathered.
 CONTEXT_LOOKBACK = timedelta(hours=24)
@@ -28,15 +29,19 @@ def context_packet(
         events: QuerySet[JourneyEvent] = JourneyEvent.objects.filter(
             customer=customer, occurred_at__gte=since
         )
+        given: QuerySet[Feedback] = Feedback.objects.filter(
+            customer=customer, created_at__gte=since
+        )
     elif conversation.visitor_id:
         events = JourneyEvent.objects.filter(
             visitor_id=conversation.visitor_id, occurred_at__gte=since
         )
+        given = Feedback.objects.filter(visitor_id=conversation.visitor_id, created_at__gte=since)
     else:
         events = JourneyEvent.objects.none()
+        given = Feedback.objects.none()
     searches: list[dict[str, Any]] = []
     viewed: list[dict[str, Any]] = []
-    feedback: list[dict[str, Any]] = []
     for event in events.order_by("occurred_at", "id"):
         at = event.occurred_at.isoformat()
         data = event.data
@@ -48,10 +53,18 @@ def context_packet(
             viewed.append(
                 {"article": data.get("article"), "title": data.get("title", ""), "at": at}
             )
-        elif event.kind == EventKind.ARTICLE_FEEDBACK:
-            feedback.append(
-                {"title": data.get("title", ""), "helpful": data.get("helpful"), "at": at}
-            )
+    # From the answers themselves, not their journey events: "what was missing?" may be
+    # written after the vote, and it is in the customer's words.
+    feedback = [
+        {
+            "article": f.translation.article_id,
+            "title": f.translation.title,
+            "helpful": f.helpful,
+            "comment": f.comment,
+            "at": f.created_at.isoformat(),
+        }
+        for f in given.select_related("translation").order_by("created_at", "id")
+    ]
     memory = recall(conversation)
     transcript = [
         {"author": m.author, "text": m.text, "at": m.created_at.isoformat()}

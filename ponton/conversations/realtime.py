@@ -35,6 +35,11 @@ def chat_group(conversation_id: int) -> str:
     return f"chat-{conversation_id}"
 
 
+def watch_group(conversation_id: int) -> str:
+    """The staff who have one conversation open: who is viewing it, who is typing."""
+    return f"watch-{conversation_id}"
+
+
 def staff_groups(user: Any) -> list[str]:
     """The groups whose pushes this staff member may receive."""
     groups = [agent_group(user.pk)]
@@ -89,6 +94,22 @@ def announce(
     sends = [(group, event) for group in groups_of(conversation) | (previous_groups or set())]
     sends.append((chat_group(conversation.pk), {**event, "type": "chat.changed"}))
     transaction.on_commit(lambda: _send(sends))
+
+
+def announce_to(user_ids: list[int], conversation: Conversation, what: str) -> None:
+    """After commit, tell these staff members only (a colleague named in a note) that
+    `conversation` concerns them; the same push as `announce`, so every page already
+    knows it."""
+    event = {
+        "type": "conversation.changed",
+        "id": uuid.uuid4().hex,
+        "conversation": conversation.pk,
+        "what": what,
+        "state": conversation.state,
+    }
+    sends = [(agent_group(pk), event) for pk in sorted(set(user_ids))]
+    if sends:
+        transaction.on_commit(lambda: _send(sends))
 
 
 def _send(sends: list[tuple[str, dict[str, Any]]]) -> None:

@@ -17,9 +17,12 @@ from ponton.accounts.models import User
 from ponton.connectors.email import inbound
 from ponton.connectors.webchat import services as webchat
 from ponton.conversations import lifecycle
-from ponton.conversations.models import Status
+from ponton.conversations.models import Conversation, State, Status
 from ponton.journeys.models import EventKind
 from ponton.journeys.services import record_event
+from ponton.knowledge.models import ArticleTranslation
+from ponton.knowledge.services import record_feedback
+from ponton.workspace import services as workspace
 
 # (language, what they searched first or "", first message, an advisor's answer or "")
 SCENARIOS = [
@@ -126,3 +129,45 @@ def open_conversations(customers: list[Any], rng: random.Random) -> int:
     ):
         inbound.receive(_email(customer, subject, body, attachment))
     return len(chosen) + min(len(EMAILS), len(writers))
+
+
+def workspace_examples() -> None:
+    """What the workspace shows beyond the queues: the demo customer read an article,
+    said what was missing in her own words, then asked for a person; tags on two
+    requests; a colleague named in a note."""
+    client = User.objects.filter(username="client").first()
+    article = ArticleTranslation.objects.filter(
+        article__key="forgotten-password", language="fr"
+    ).first()
+    if client is not None and article is not None:
+        record_event(
+            EventKind.ARTICLE_VIEW,
+            customer=client,
+            language="fr",
+            data={"article": article.article_id, "title": article.title},
+        )
+        record_feedback(
+            article,
+            helpful=False,
+            comment="Je ne reçois pas l'e-mail, même dans les spams.",
+            customer=client,
+            language="fr",
+        )
+        webchat.start(
+            text="Je n'arrive toujours pas à me connecter, je voudrais parler à un conseiller.",
+            language="fr",
+            user=client,
+            visitor_id="",
+        )
+    open_ones = Conversation.objects.filter(state=State.WAITING_HUMAN).order_by("id")
+    for conversation, tag in zip(open_ones, ["deces", "fraude"], strict=False):
+        workspace.add_tag(conversation, tag)
+    supervisor, agent = (User.objects.filter(username=u).first() for u in ("supervisor", "agent"))
+    if supervisor is not None and agent is not None:
+        noted = open_ones.filter(team__in=agent.teams.all()).last()
+        if noted is not None:
+            workspace.add_note(
+                noted,
+                agent=supervisor,
+                text="@agent tu connais ce client : peux-tu t'en occuper en priorité ?",
+            )

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.db import transaction
 
 from ponton.demo import calls, chats, history, incidents, live, people, service_levels
+from ponton.insights import kpis
 from ponton.knowledge.portability import import_folder
 
 KB_FOLDER = Path(__file__).resolve().parent / "kb"
@@ -32,6 +33,9 @@ def load_demo(*, seed: int = 7, with_history: bool = True) -> dict[str, int]:
         figures.update(incidents.generate(seed=seed))
         figures["phone calls"] = calls.past_calls(created["customers"])
         figures["open conversations"] = live.open_conversations(created["customers"], rng)
+        live.workspace_examples()
+        # Settled days are read from the rollup from the first page on.
+        figures["rolled-up sessions"] = kpis.roll_up()
     return figures
 
 

@@ -6,23 +6,36 @@ table and its file always agree.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.utils import formats
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ponton.conversations.models import HandoffReason
+from ponton.conversations.models import Conversation, HandoffReason
 from ponton.insights import charts, kpis
 from ponton.insights.periods import Filters, Period
+from ponton.insights.reasons import REPEAT_WINDOW, repeat_contact_rates
 from ponton.insights.service_levels import with_a_person
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{formats.number_format(value * 100, 1)} %"
+    # A no-break space: "12,5 %" never wraps before its sign.
+    return "—" if value is None else f"{formats.number_format(value * 100, 1)}\u00a0%"
+
+
+def signed(value: float, digits: int) -> str:
+    """+1,5 or -0,4 in French, +1.5 or -0.4 in English: a change, always with its sign."""
+    rounded = round(value, digits)
+    shown = formats.number_format(abs(rounded), digits)
+    return ("-" if rounded < 0 else "+") + shown
 
 
 def number(value: float | None) -> str:
@@ -160,9 +173,9 @@ class Tile:
             return ""
         delta = self.value - self.previous
         if self.measure.is_rate:
-            return f"{delta * 100:+.1f} pt"
+            return _("%(change)s pt") % {"change": signed(delta * 100, 1)}
         if self.previous:
-            return f"{delta / abs(self.previous):+.0%}"
+            return f"{signed(delta / abs(self.previous) * 100, 0)}\u00a0%"
         return ""
 
     @property
@@ -297,9 +310,47 @@ def daily_rows(
     return rows
 
 
+# The repeat-contact rate classifies every contact of five weeks (their reasons, read
+# from the journey and the assistant's model): the heaviest figure of the page. Over
+# days that are over, it is kept this long; the rollup task computes the default
+# page's again after each run, so a supervisor opening the dashboard never waits.
+REPEAT_CACHE_SECONDS = 20 * 60
+DEFAULT_DAYS = 30
+
+
+def repeat_rates(
+    period: Period, filters: Filters, *, now: datetime | None = None
+) -> tuple[float | None, float | None]:
+    """The repeat-contact rates of `period` and of the period before it."""
+    previous = period.previous()
+    if period.until > (now or timezone.now()):  # today's contacts still change it
+        current, before = repeat_contact_rates([period, previous], filters)
+        return current, before
+    window = Conversation.objects.filter(
+        created_at__gte=previous.since - REPEAT_WINDOW, created_at__lt=period.until
+    ).aggregate(n=Count("pk"), last=Max("pk"))
+    key = (
+        "insights:repeat:"
+        + hashlib.sha256(repr((period, filters, window["n"], window["last"])).encode()).hexdigest()
+    )
+    cached = cache.get(key)
+    if cached is None:
+        cached = tuple(repeat_contact_rates([period, previous], filters))
+        cache.set(key, cached, REPEAT_CACHE_SECONDS)
+    return cached[0], cached[1]
+
+
+def warm(now: datetime | None = None) -> None:
+    """Compute the default dashboard's slowest figures ahead of its first reader."""
+    repeat_rates(Period.last_days(DEFAULT_DAYS, now=now), Filters(), now=now)
+
+
 def build(period: Period, filters: Filters) -> Dashboard:
-    figures, daily = kpis.quantities_and_daily(period, filters)
-    previous = kpis.quantities(period.previous(), filters)
+    repeat_now, repeat_before = repeat_rates(period, filters)
+    figures, daily = kpis.quantities_and_daily(period, filters, repeat_rate=repeat_now)
+    previous, _daily = kpis.quantities_and_daily(
+        period.previous(), filters, daily=False, repeat_rate=repeat_before
+    )
     return Dashboard(
         period=period,
         filters=filters,

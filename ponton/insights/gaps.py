@@ -23,6 +23,7 @@ from ponton.insights import themes
 from ponton.insights.periods import Period
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.models import Article, ArticleTranslation, Feedback
+from ponton.knowledge.text import fold
 
 MAX_THEMES = 40
 NEGATIVE_MIN = 2
@@ -45,6 +46,8 @@ class Gap:
     count: int = 0
     sources: dict[str, int] = field(default_factory=dict)
     wordings: list[tuple[str, int]] = field(default_factory=list)
+    # Every language it was asked in (`language`: the most frequent, for its draft).
+    languages: list[str] = field(default_factory=list)
 
     @property
     def weight(self) -> int:
@@ -61,6 +64,7 @@ class Gap:
         return {
             "theme": self.label,
             "language": self.language,
+            "languages": ",".join(self.languages or [self.language]),
             "count": self.count,
             **{f"from_{k}": v for k, v in sorted(self.sources.items())},
             "wordings": "; ".join(f"{w} ({n})" for w, n in self.wordings[:10]),
@@ -154,9 +158,31 @@ def gaps(period: Period, *, language: str = "") -> list[Gap]:
                 count=theme.size,
                 sources=dict(sources),
                 wordings=theme.wordings.most_common(),
+                languages=[theme.items[0].language],
             )
         )
-    return sorted(found, key=lambda g: (-g.weight, g.label))[:MAX_THEMES]
+    return sorted(_one_per_label(found), key=lambda g: (-g.weight, g.label))[:MAX_THEMES]
+
+
+def _one_per_label(found: list[Gap]) -> list[Gap]:
+    """Themes are grouped per language (their drafts are); the same words asked in
+    French and in English ("sso saml entra id") are still one theme to read."""
+    merged: dict[str, Gap] = {}
+    for gap in sorted(found, key=lambda g: -g.count):
+        key = " ".join(fold(gap.label).split())
+        first = merged.get(key)
+        if first is None:
+            merged[key] = gap
+            continue
+        first.count += gap.count
+        for source, n in gap.sources.items():
+            first.sources[source] = first.sources.get(source, 0) + n
+        wordings: dict[str, int] = dict(first.wordings)
+        for wording, n in gap.wordings:
+            wordings[wording] = wordings.get(wording, 0) + n
+        first.wordings = sorted(wordings.items(), key=lambda w: -w[1])
+        first.languages += [lang for lang in gap.languages if lang not in first.languages]
+    return list(merged.values())
 
 
 @dataclass

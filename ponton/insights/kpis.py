@@ -660,9 +660,16 @@ def quantities(
 
 
 def quantities_and_daily(
-    period: Period, filters: Filters | None = None, *, source: Source = "auto", daily: bool = True
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    source: Source = "auto",
+    daily: bool = True,
+    repeat_rate: float | Literal["compute"] | None = "compute",
 ) -> tuple[dict[str, Any], dict[date, Totals]]:
-    """The measured quantities, and the session counts per local day for trends."""
+    """The measured quantities, and the session counts per local day for trends.
+    `repeat_rate`: the period's repeat-contact rate when the caller computed it
+    (with `reasons.repeat_contact_rates`, for several periods at once)."""
     filters = filters or Filters()
     totals, by_day = session_totals(period, filters, source=source, daily=daily)
     return {
@@ -670,6 +677,8 @@ def quantities_and_daily(
         **totals.quantities(),
         **survey_quantities(period, filters),
         **conversation_quantities(period, filters),
-        "repeat_contact_rate": repeat_contact_rate(period, filters),
+        "repeat_contact_rate": (
+            repeat_contact_rate(period, filters) if repeat_rate == "compute" else repeat_rate
+        ),
         "funnel": totals.funnel(),
     }, by_day

@@ -35,6 +35,9 @@ from ponton.knowledge.models import Article, ArticleTranslation, Status
 from ponton.status.models import IncidentContact
 
 REPEAT_WINDOW = timedelta(days=7)
+# A conversation's own events come after its row was created; a minute of slack
+# covers clocks of several app processes.
+SESSION_SLACK = timedelta(minutes=1)
 MODEL_CONFIDENCE = 0.6  # surer than the assistant needs to answer: a wrong group misleads
 # Signals that mean the need calls for a person's judgement, whatever the words.
 EXPERT_SIGNALS = frozenset(
@@ -229,16 +232,22 @@ def _first_messages(ids: list[int]) -> dict[int, str]:
     return first
 
 
-def _sessions_before(ids: list[int]) -> dict[int, tuple[int | None, bool]]:
+def _sessions_before(
+    ids: list[int], *, since: datetime | None = None
+) -> dict[int, tuple[int | None, bool]]:
     """For each conversation: the last article read in its session before it
-    started, and whether any selfcare came before it in that session."""
+    started, and whether any selfcare came before it in that session. `since`:
+    when the first of them was created (their events cannot be older), so the
+    log is read from there instead of from its beginning."""
     starts: dict[int, tuple[Any, datetime]] = {}
+    events = JourneyEvent.objects.filter(
+        kind__in=[EventKind.CONTACT_REQUEST, EventKind.MESSAGE, EventKind.HANDOFF]
+    )
+    if since is not None:
+        events = events.filter(occurred_at__gte=since - SESSION_SLACK)
     for chunk in batches(ids):
         for session, at, data in (
-            JourneyEvent.objects.filter(
-                kind__in=[EventKind.CONTACT_REQUEST, EventKind.MESSAGE, EventKind.HANDOFF],
-                data__conversation__in=chunk,
-            )
+            events.filter(data__conversation__in=chunk)
             .order_by("occurred_at", "id")
             .values_list("session_id", "occurred_at", "data")
         ):
@@ -333,7 +342,7 @@ def classify(conversations: list[Conversation]) -> list[Contact]:
     """Give every conversation its reason key, label and how it was found."""
     ids = [c.pk for c in conversations]
     texts = _first_messages(ids)
-    sessions = _sessions_before(ids)
+    sessions = _sessions_before(ids, since=min((c.created_at for c in conversations), default=None))
     incidents = _incidents_of(ids)
     contacts: list[Contact] = []
     to_theme: list[tuple[Contact, str, str]] = []
@@ -468,11 +477,25 @@ def contact_reasons(
 def repeat_contact_rate(period: Period, filters: Filters | None = None) -> float | None:
     """Contacts of the period that repeat one of the same customer with the same
     reason less than 7 days before, over all the period's contacts."""
+    return repeat_contact_rates([period], filters)[0]
+
+
+def repeat_contact_rates(
+    periods: list[Period], filters: Filters | None = None
+) -> list[float | None]:
+    """`repeat_contact_rate` of several periods (a period and the one before it),
+    classifying each contact once."""
     filters = filters or Filters()
-    contacts = classify(_conversations(period.since - REPEAT_WINDOW, period.until, filters))
+    if not periods:
+        return []
+    since = min(p.since for p in periods) - REPEAT_WINDOW
+    contacts = classify(_conversations(since, max(p.until for p in periods), filters))
     repeats = mark_repeats(contacts)
-    current = [c for c in contacts if c.created_at >= period.since]
-    return sum(c.id in repeats for c in current) / len(current) if current else None
+    rates: list[float | None] = []
+    for period in periods:
+        current = [c for c in contacts if period.since <= c.created_at < period.until]
+        rates.append(sum(c.id in repeats for c in current) / len(current) if current else None)
+    return rates
 
 
 def reasons_without_selfcare(reasons: list[ContactReason]) -> list[ContactReason]:

@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ponton.accounts.models import STAFF_ROLES, CustomerProfile, Team, User
+from ponton.accounts.models import STAFF_ROLES, CustomerProfile, Team, User, segment_label
 from ponton.accounts.permissions import staff_required, supervisor_required
 from ponton.conversations.models import ConversationChannel
 from ponton.insights import charts
@@ -59,10 +59,18 @@ class Selection:
             "days": self.days,
             "presets": PRESETS,
             "query": self.query,
-            "channels": sorted({"web", *ConversationChannel.values}),
-            "segments": sorted(
-                set(CustomerProfile.objects.exclude(segment="").values_list("segment", flat=True))
-            ),
+            "channels": [("web", _("Help center and assistant"))]
+            + [(value, str(label)) for value, label in ConversationChannel.choices],
+            "segments": [
+                (segment, segment_label(segment))
+                for segment in sorted(
+                    set(
+                        CustomerProfile.objects.exclude(segment="").values_list(
+                            "segment", flat=True
+                        )
+                    )
+                )
+            ],
             "teams": Team.objects.order_by("name"),
         }
 
@@ -78,7 +86,7 @@ def selection(request: HttpRequest) -> Selection:
     if since_day and until_day and since_day <= until_day:
         period = Period(_local_midnight(since_day), _local_midnight(until_day + timedelta(days=1)))
     else:
-        days = int(params["days"]) if params.get("days", "").isdigit() else 30
+        days = int(params["days"]) if params.get("days", "").isdigit() else boards.DEFAULT_DAYS
         days = min(max(days, 1), 366)
         period = Period.last_days(days)
     team = params.get("team", "")

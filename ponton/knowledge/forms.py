@@ -34,6 +34,13 @@ class LinesField(forms.CharField):
         return "\n".join(value) if isinstance(value, list | tuple) else (value or "")
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    """Staff by the name the rest of the product shows, not their username."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
 class ArticleEditForm(forms.Form):
     key = forms.SlugField(
         label=_("Key"),
@@ -49,13 +56,19 @@ class ArticleEditForm(forms.Form):
     segments = CommaListField(
         label=_("Segments"), required=False, help_text=_("Empty for all segments.")
     )
-    owner = forms.ModelChoiceField(
+    owner = StaffChoiceField(
         label=_("Owner"),
-        queryset=get_user_model().objects.filter(role__in=STAFF_ROLES),
+        queryset=get_user_model()
+        .objects.filter(role__in=STAFF_ROLES)
+        .order_by("first_name", "last_name", "username"),
         required=False,
     )
+    # A date input sends and shows ISO dates whatever the page's language: a localised
+    # value ("15/03/2027") would show empty and be saved as no date at all.
     review_due = forms.DateField(
-        label=_("Review by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Review by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Answer (Markdown)"), widget=forms.Textarea(attrs={"rows": 18}))

@@ -347,3 +347,27 @@ def test_unpublishing_from_the_editor_takes_the_article_off_the_help_center(
     assert (
         ArticleVersion.objects.filter(translation=kb.invoice_fr, status=Status.DRAFT).count() == 1
     )
+
+
+def test_the_french_editor_shows_the_review_date_in_iso_and_saving_keeps_it(
+    client: Client, kb: KB, agent
+) -> None:
+    """A date input only takes ISO: a French "15/03/2027" showed empty and was saved as no date."""
+    client.force_login(agent)
+    client.post(NEW, form_data(kb, review_due="2027-03-15"))
+    article = Article.objects.get(key="restart-box")
+    page = client.get(edit_url(article)).content.decode()
+    assert 'type="date"' in page and 'value="2027-03-15"' in page
+    assert "15/03/2027" not in page
+    client.post(edit_url(article), form_data(kb, review_due="2027-03-15", title="Redémarrer"))
+    article.refresh_from_db()
+    assert str(article.review_due) == "2027-03-15"
+
+
+def test_the_editor_names_owners_as_the_rest_of_the_product_does(
+    client: Client, kb: KB, agent
+) -> None:
+    client.force_login(agent)
+    page = client.get(edit_url(kb.password)).content.decode()
+    assert ">Karim Benali</option>" in page
+    assert ">karim</option>" not in page

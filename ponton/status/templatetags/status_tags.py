@@ -104,20 +104,25 @@ def incident_surge(now: datetime) -> dict[str, Any]:
 @register.simple_tag
 def incident_groups(conversations: Any) -> dict[str, Any]:
     """In crisis mode, the conversations about the incident set apart from the rest, so
-    other customers' needs are not buried: {"groups": [(incident, [...])], "rest": [...]}."""
+    other customers' needs are not buried: {"groups": [(incident, [...])], "rest": [...]}.
+    The items are conversations, or a list's rows that carry one (`row.conversation`)."""
     items = list(conversations)
+
+    def pk(item: Any) -> int:
+        return int(getattr(item, "conversation", item).pk)
+
     surging = services.crisis()
     if not surging or not items:
         return {"groups": [], "rest": items}
     lang = _lang()
     links = dict(
         IncidentContact.objects.filter(
-            incident_id__in=[i.id for i in surging], conversation_id__in=[c.pk for c in items]
+            incident_id__in=[i.id for i in surging], conversation_id__in=[pk(c) for c in items]
         ).values_list("conversation_id", "incident_id")
     )
     groups = []
     for incident in surging:
-        members = [c for c in items if links.get(c.pk) == incident.id]
+        members = [c for c in items if links.get(pk(c)) == incident.id]
         if members:
             groups.append(
                 (
@@ -129,4 +134,4 @@ def incident_groups(conversations: Any) -> dict[str, Any]:
                     members,
                 )
             )
-    return {"groups": groups, "rest": [c for c in items if c.pk not in links]}
+    return {"groups": groups, "rest": [c for c in items if pk(c) not in links]}

@@ -1,12 +1,20 @@
-"""Words for what the assistant detected, as agents read them."""
+"""Words for what the assistant detected, as agents read them, and the small
+pieces every staff page shows (mentions waiting, availability)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from ponton import phones
-from ponton.conversations.models import HandoffReason
+from ponton.accounts.models import Availability
+from ponton.accounts.models import segment_label as name_of_segment
+from ponton.conversations.models import ConversationChannel, HandoffReason
 
 register = template.Library()
 
@@ -62,6 +70,53 @@ def reason_label(reason: str) -> str:
 @register.filter
 def event_label(kind: str) -> str:
     return str(EVENTS.get(kind, kind.replace("_", " ")))
+
+
+@register.simple_tag
+def unseen_mentions(user: Any) -> int:
+    """How many notes name this staff member that they have not opened yet."""
+    from ponton.workspace.services import unseen_mentions as count
+
+    return count(user) if getattr(user, "is_agent", False) else 0
+
+
+@register.simple_tag
+def availabilities() -> list[tuple[str, str]]:
+    return [(value, str(label)) for value, label in Availability.choices]
+
+
+@register.filter
+def channel_label(channel: str) -> str:
+    try:
+        return str(ConversationChannel(channel).label)
+    except ValueError:
+        return channel
+
+
+@register.filter
+def waited(since: datetime | None, now: datetime | None = None) -> str:
+    """A short, exact-enough wait: "45 s", "12 min", "3 h", "2 d"."""
+    if since is None:
+        return ""
+    seconds = max(0, int(((now or timezone.now()) - since).total_seconds()))
+    if seconds < 60:
+        return gettext_now("%(n)s s") % {"n": seconds}
+    if seconds < 3600:
+        return gettext_now("%(n)s min") % {"n": seconds // 60}
+    if seconds < 48 * 3600:
+        return gettext_now("%(n)s h") % {"n": seconds // 3600}
+    return gettext_now("%(n)s d") % {"n": formats.number_format(seconds // 86400)}
+
+
+@register.filter
+def initials(name: str) -> str:
+    parts = [p for p in (name or "").replace("@", " ").split() if p[:1].isalnum()]
+    return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+@register.filter
+def segment_label(segment: str) -> str:
+    return name_of_segment(segment or "")
 
 
 @register.filter

@@ -77,8 +77,9 @@ def test_an_agent_sees_a_handoff_arrive_live_reads_the_packet_and_answers_the_wi
     assert conversation.state == State.WITH_HUMAN
 
     # The agent marks it solved; the customer rates it from the chat.
-    agent_page.select_option("select[name=status]", "solved")
-    agent_page.get_by_role("button", name="Appliquer").click()
+    head = agent_page.locator("[data-head]")
+    head.locator("select[name=status]").select_option("solved")
+    head.get_by_role("button", name="Appliquer").click()
     rate = panel.get_by_role("link", name="Noter cette conversation")
     expect(rate).to_be_visible(timeout=15_000)
     with customer_page.context.expect_page() as opened:
