@@ -116,6 +116,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests run on a database file too, not Django's shared in-memory one: there SQLite locks
+    # whole tables and fails at once ("database table is locked") when a browser test's server
+    # reads while the test writes, where a file in WAL mode lets readers go on and writers wait.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-ponton.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameters let psycopg prepare the statements a connection repeats
     # (every chat message runs the same dozen), so PostgreSQL plans them once.

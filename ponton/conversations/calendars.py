@@ -23,11 +23,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ponton.conversations.models import BusinessCalendar
+from ponton.conversations.models import BusinessCalendar, Holiday
 
 # A calendar with no opening for this long has none: stop looking.
 HORIZON_DAYS = 400
@@ -239,3 +243,19 @@ def week_in_words(calendar: CalendarLike = None) -> str:
         parts.append(f"{names} {hours(day)}")
         day = last + 1
     return ", ".join(parts)
+
+
+_HOURS_CACHE = "opening-hours:{lang}"
+
+
+def cached_week_in_words() -> str:
+    """`week_in_words()` of the default calendar, kept in the cache: every customer page tells
+    the opening hours, and the calendar rarely changes (a change forgets it at once)."""
+    lang = (get_language() or "fr")[:2]
+    return str(cache.get_or_set(_HOURS_CACHE.format(lang=lang), week_in_words, 300))
+
+
+@receiver([post_save, post_delete], sender=BusinessCalendar)
+@receiver([post_save, post_delete], sender=Holiday)
+def _forget_hours(**_kwargs: object) -> None:
+    cache.delete_many([_HOURS_CACHE.format(lang=lang) for lang, _name in settings.LANGUAGES])

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from ponton.conversations.calendars import week_in_words
+from ponton.conversations.calendars import cached_week_in_words
 
 register = template.Library()
 
@@ -19,4 +19,4 @@ def opening_hours(context: dict[str, Any]) -> str:
     request = context.get("request")
     if request is not None and getattr(request, "resolver_match", None) is None:
         return ""
-    return week_in_words()
+    return cached_week_in_words()

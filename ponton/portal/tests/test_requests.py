@@ -40,9 +40,8 @@ from ponton.portal.tests.conftest import PDF, PNG, give_to_team, open_request, p
 
 HOME = "/fr/account/"
 # Session, user, requests in progress, how many are solved (none here: no page of them to
-# read), surveys to answer, calls planned, the opening hours the footer tells: whatever the
-# number of requests.
-HOME_QUERIES = 7
+# read), surveys to answer, calls planned: whatever the number of requests.
+HOME_QUERIES = 6
 
 
 def detail(conversation: Conversation) -> str:
