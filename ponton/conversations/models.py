@@ -40,7 +40,7 @@ class HandoffReason(models.TextChoices):
     FAILED_ATTEMPTS = "failed_attempts", _("Selfcare attempts failed")
     POLICY_TOPIC = "policy_topic", _("A topic that always goes to a person")
     CUSTOMER_PREFERENCE = "customer_preference", _("The customer prefers a person")
-    HUMAN_CHANNEL = "human_channel", _("Written on a channel a person answers (email)")
+    HUMAN_CHANNEL = "human_channel", _("Came by a channel a person answers (email, phone)")
 
 
 class Status(models.TextChoices):

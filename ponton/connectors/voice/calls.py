@@ -194,6 +194,7 @@ def _open_for(call: Call) -> Any:
         customer=call.customer,
         visitor_id=caller_visitor_id(call),
         name="" if call.customer else phones.display(call.from_number),
+        phone=call.from_number,
         wants_person=True,
         reason=HandoffReason.HUMAN_CHANNEL,
     ).conversation

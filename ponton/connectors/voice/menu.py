@@ -216,6 +216,7 @@ def _hear(call: Call, words: str) -> Reply:
             customer=call.customer,
             visitor_id=calls.caller_visitor_id(call),
             name="" if call.customer else phones.display(call.from_number),
+            phone=call.from_number,
         )
         call.conversation = opened.conversation
         policy.on_customer_message(opened.conversation, opened.message)
@@ -463,6 +464,7 @@ def _to_person(call: Call, *, how: str) -> Reply:
                 customer=call.customer,
                 visitor_id=calls.caller_visitor_id(call),
                 name="" if call.customer else phones.display(call.from_number),
+                phone=call.from_number,
                 wants_person=True,
             )
             call.conversation = opened.conversation

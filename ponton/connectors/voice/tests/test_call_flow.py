@@ -335,3 +335,18 @@ def test_during_an_incident_callers_hear_it_first_and_about_it_get_the_notice_wi
     assert "0" in greeting
     assert "Panne fibre à Lyon" in answer or "Nos équipes sont sur place" in answer
     assert "0" in answer  # a person still one key away
+
+
+def test_an_unknown_caller_put_through_can_be_called_back_on_their_number(
+    client: Client, kb: KB, online: Any, agent: Any
+) -> None:
+    provider = _provider(client, "CA" + "8" * 32, number="+33600000042")
+    provider.call()
+    provider.press("0")
+
+    conversation = Call.objects.get(sid=provider.call_sid).conversation
+    assert conversation.phone == "+33600000042"
+    page = Client()
+    page.force_login(agent)
+    html = page.get(f"/fr/agent/c/{conversation.pk}/").content.decode()
+    assert 'href="tel:+33600000042"' in html and "Seulement ici" not in html
