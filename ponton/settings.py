@@ -133,7 +133,13 @@ WEB_THREADS = envint("WEB_THREADS", 8, minimum=1)
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Redis, falling back to the process's own memory while Redis cannot be reached.
+        "default": {
+            "BACKEND": "ponton.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis is noticed in a second, never waited on.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -9,6 +9,7 @@ the customer's referent advisor.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from typing import Any
 
@@ -18,6 +19,12 @@ from django.db import transaction
 
 from ponton.accounts.models import CustomerProfile
 from ponton.conversations.models import Conversation
+
+logger = logging.getLogger(__name__)
+
+# A push waits this long for the channel layer (Redis) at most: past it, pages still catch up
+# on their next read or reconnection, and the customer's request is not held up.
+PUSH_TIMEOUT_SECONDS = 2.0
 
 SUPERVISORS = "supervisors"
 UNROUTED = "unrouted"  # conversations no team owns yet: every agent may take them
@@ -113,14 +120,26 @@ def announce_to(user_ids: list[int], conversation: Conversation, what: str) -> N
 
 
 def _send(sends: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send after commit, failing soft: what changed is stored, and pages re-read from their
+    last id when their socket resyncs, so a push lost while Redis stumbles delays an update
+    but must never turn a saved message into an error for the customer or the agent."""
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    try:
         async_to_sync(_send_all)(layer, sends)
+    except Exception:
+        logger.warning(
+            "Push of %s change(s) failed; pages will catch up", len(sends), exc_info=True
+        )
 
 
 async def _send_all(layer: Any, sends: list[tuple[str, dict[str, Any]]]) -> None:
     # Concurrently: the request that committed waits for these round trips to Redis.
-    await asyncio.gather(*(layer.group_send(group, event) for group, event in sends))
+    await asyncio.wait_for(
+        asyncio.gather(*(layer.group_send(group, event) for group, event in sends)),
+        PUSH_TIMEOUT_SECONDS,
+    )
 
 
 def announce_call(agent_id: int, call_id: int) -> None:
