@@ -39,6 +39,10 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "te
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
 SITE_NAME = envstr("SITE_NAME", "Hirondelle")
+# The reverse proxies in front of Ponton (addresses or networks, comma-separated): only
+# the X-Forwarded-For entries they add are believed, by uvicorn, the throttles and the
+# sign-in lockout alike (ponton/clientip.py).
+PONTON_TRUSTED_PROXIES = envlist("PONTON_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 INSTALLED_APPS = [
     "channels",
@@ -166,9 +170,16 @@ LOGIN_REDIRECT_URL = "knowledge:home"
 LOGOUT_REDIRECT_URL = "knowledge:home"
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Locked per account whatever the address (an attacker changing addresses gains
+# nothing; the owner gets back in through the emailed reset or sign-in link, which
+# lifts the lock), and per address against spraying many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "ponton.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+PONTON_SIGNIN_FAILURES_PER_ADDRESS = envint("PONTON_SIGNIN_FAILURES_PER_ADDRESS", 30, minimum=5)
+# Password-reset links work for at most a day (Django's default is three).
+PASSWORD_RESET_TIMEOUT = 60 * 60 * envint("PONTON_PASSWORD_RESET_HOURS", 2, minimum=1, maximum=24)
 AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
@@ -227,8 +238,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_RATES": {"anon": envstr("API_ANON_RATE", "120/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": envstr("API_ANON_RATE", "120/minute"),
+        # Each chat message runs the assistant: per conversation and per address.
+        "chat_conversation": envstr("PONTON_CHAT_CONVERSATION_RATE", "20/minute"),
+        "chat_address": envstr("PONTON_CHAT_ADDRESS_RATE", "60/minute"),
+    },
 }
+# How long an API token made without --days works (0 in the command: no expiry).
+PONTON_API_TOKEN_DAYS = envint("PONTON_API_TOKEN_DAYS", 90, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ponton API",
     "DESCRIPTION": "Help center search, web chat and agent operations.",

@@ -11,9 +11,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from ponton.clientip import ClientAddressThrottle
 from ponton.connectors.webchat import services
 from ponton.conversations.access import messages_after
 from ponton.conversations.models import Conversation
@@ -74,7 +74,7 @@ TOKEN_PARAMETER = OpenApiParameter(TOKEN_HEADER, str, OpenApiParameter.HEADER, r
 
 class ChatStartView(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
 
     @extend_schema(
         operation_id="chat_start", request=StartSerializer, responses={201: ConversationSerializer}

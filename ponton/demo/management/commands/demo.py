@@ -83,5 +83,7 @@ class Command(BaseCommand):
                 "ponton.asgi:application",
                 host=options["host"],
                 port=options["port"],
+                proxy_headers=True,
+                forwarded_allow_ips=list(settings.PONTON_TRUSTED_PROXIES),
                 log_level="info",
             )
