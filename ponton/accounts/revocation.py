@@ -10,6 +10,7 @@ user's API tokens.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -36,8 +37,15 @@ def close_sockets(user_id: int) -> None:
 
     def send() -> None:
         layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(sessions_group(user_id), {"type": "session.revoked"})
+        if layer is None:
+            return
+        message = (sessions_group(user_id), {"type": "session.revoked"})
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            async_to_sync(layer.group_send)(*message)
+        else:  # called from a thread that runs an event loop: send from it
+            loop.create_task(layer.group_send(*message))
 
     transaction.on_commit(send)
 
