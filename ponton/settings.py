@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from ponton.env import envbool, envemail, envint, envlist, envstr
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "axes",
+    "csp",
     "ponton.accounts",
     "ponton.journeys",
     "ponton.knowledge",
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -182,8 +185,39 @@ PONTON_SIGNIN_FAILURES_PER_ADDRESS = envint("PONTON_SIGNIN_FAILURES_PER_ADDRESS"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * envint("PONTON_PASSWORD_RESET_HOURS", 2, minimum=1, maximum=24)
 AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
+# The per-address limit is ours (PONTON_SIGNIN_FAILURES_PER_ADDRESS, ponton/accounts/signin.py):
+# axes has one failure limit for every parameter, and five from an office would lock it out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Production switch: HTTPS only (redirect, HSTS, secure cookies). Behind a proxy that ends
+# TLS, declare it in PONTON_TRUSTED_PROXIES so X-Forwarded-Proto is believed (by uvicorn).
+PONTON_PRODUCTION = envbool("PONTON_PRODUCTION", False)
+SECURE_SSL_REDIRECT = PONTON_PRODUCTION
+SECURE_HSTS_SECONDS = envint("PONTON_HSTS_SECONDS", 31536000, minimum=0) if PONTON_PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("PONTON_HSTS_SUBDOMAINS", PONTON_PRODUCTION)
+SECURE_HSTS_PRELOAD = envbool("PONTON_HSTS_PRELOAD", PONTON_PRODUCTION)
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", PONTON_PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Every page: scripts only from this site (or carrying the response's nonce), never
+# inline; no framing by other sites. Styles keep inline attributes (server-rendered
+# fragments use them); attachments have their own stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Internationalisation -------------------------------------------------------
 LANGUAGE_CODE = "fr"

@@ -26,6 +26,7 @@ from ponton.accounts.models import ApiToken, User
 # The close code a revoked socket gets: the page signs in again before reconnecting.
 REVOKED = 4401
 WATCHED_FIELDS = ("password", "is_active", "role")
+_pending: set[asyncio.Task[None]] = set()
 
 
 def sessions_group(user_id: int) -> str:
@@ -45,7 +46,9 @@ def close_sockets(user_id: int) -> None:
         except RuntimeError:
             async_to_sync(layer.group_send)(*message)
         else:  # called from a thread that runs an event loop: send from it
-            loop.create_task(layer.group_send(*message))
+            task = loop.create_task(layer.group_send(*message))
+            _pending.add(task)
+            task.add_done_callback(_pending.discard)
 
     transaction.on_commit(send)
 

@@ -52,7 +52,7 @@ class ConversationSerializer(serializers.Serializer):
     messages = MessageSerializer(many=True)
 
 
-class ThreadSerializer(serializers.Serializer):
+class ChatThreadSerializer(serializers.Serializer):
     state = serializers.CharField()
     messages = MessageSerializer(many=True)
 
@@ -114,7 +114,7 @@ class ChatMessagesView(APIView):
     @extend_schema(
         operation_id="chat_messages_list",
         parameters=[TOKEN_PARAMETER, OpenApiParameter("after", int, required=False)],
-        responses=ThreadSerializer,
+        responses=ChatThreadSerializer,
     )
     def get(self, request: Request, conversation_id: int) -> Response:
         """Messages after a given id (all when absent), and the conversation's state."""
@@ -128,7 +128,7 @@ class ChatMessagesView(APIView):
         operation_id="chat_messages_create",
         parameters=[TOKEN_PARAMETER],
         request=PostSerializer,
-        responses={201: ThreadSerializer},
+        responses={201: ChatThreadSerializer},
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Send a message, or pick an offered choice with {"action": ID}."""
