@@ -154,8 +154,9 @@ def test_the_search_page_needs_a_bounded_number_of_queries(
         )
     client.get("/fr/")  # the visitor cookie is set once
     # vocabulary, full-text ranking, candidates, word coverage, snippets' bodies,
-    # then the journey event (session lookup, insert): none of them per result.
-    with django_assert_max_num_queries(7):
+    # then the journey event (session lookup, insert), the footer's opening hours (the
+    # default calendar): none of them per result.
+    with django_assert_max_num_queries(8):
         response = client.get("/fr/search", {"q": "mot de passe"})
     assert len(response.context["hits"]) == 10
 
@@ -201,8 +202,9 @@ def test_the_category_page_needs_a_bounded_number_of_queries(
             author=agent,
         )
     client.get("/fr/")
-    # category, its visible articles, the journey event (session lookup, insert)
-    with django_assert_max_num_queries(4):
+    # category, its visible articles, the journey event (session lookup, insert), the
+    # footer's opening hours (the default calendar)
+    with django_assert_max_num_queries(5):
         response = client.get(f"/fr/c/{kb.billing.slug}/")
     assert len(response.context["articles"]) == 21
 
