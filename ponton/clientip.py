@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -54,3 +55,8 @@ class ClientAddressThrottle(AnonRateThrottle):
 
     def get_ident(self, request: Any) -> str:
         return client_ip(request)
+
+    def get_rate(self) -> str | None:
+        # Read at each request (DRF binds the rates at import): settings can change them.
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(str(self.scope))
+        return str(rate) if rate is not None else None

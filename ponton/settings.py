@@ -7,6 +7,7 @@ and the email variables.
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -18,8 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from ponton.env import envbool, envemail, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
+# Everything Ponton writes (database, attachments, recordings, keys) is for its own user
+# only: files 0600, folders 0700, whoever else shares the machine.
+os.umask(0o077)
 DATA_DIR = Path(envstr("PONTON_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+DATA_DIR.chmod(0o700)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 
 def _secret_key() -> str:
@@ -73,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ponton.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -301,9 +309,11 @@ PONTON_LLM_MODEL = envstr("PONTON_LLM_MODEL")
 PONTON_LLM_TIMEOUT = envint("PONTON_LLM_TIMEOUT", 8, minimum=1)
 # The company's own systems, behind selfcare actions. The demo serves its own at /demo-backend/.
 PONTON_CONNECTOR_URL = envstr("PONTON_CONNECTOR_URL", SITE_URL.rstrip("/") + "/demo-backend/")
-PONTON_CONNECTOR_TOKEN = envstr("PONTON_CONNECTOR_TOKEN", "demo")
+PONTON_CONNECTOR_TOKEN = envstr("PONTON_CONNECTOR_TOKEN")
 PONTON_CONNECTOR_TIMEOUT = envint("PONTON_CONNECTOR_TIMEOUT", 5, minimum=1)
-PONTON_DEMO_BACKEND = envbool("PONTON_DEMO_BACKEND", True)
+# The demo's fake company systems answer at /demo-backend/ only while `ponton demo` runs
+# (or when this is set): never in production by default.
+PONTON_DEMO_BACKEND = envbool("PONTON_DEMO_BACKEND", False)
 
 # Routing and service levels --------------------------------------------------------
 # The team that takes handoffs no routing rule matched (its slug); empty: every agent sees them.
@@ -317,8 +327,14 @@ PONTON_SLA_AT_RISK_MINUTES = envint("PONTON_SLA_AT_RISK_MINUTES", 30, minimum=1)
 PONTON_ATTACHMENTS_DIR = Path(
     envstr("PONTON_ATTACHMENTS_DIR", str(DATA_DIR / "attachments"))
 ).resolve()
+# Request bodies are capped before they are read (413, ponton/bodylimit.py): the chat API,
+# every other page and API (the reply form of the customer space takes its files).
+PONTON_CHAT_MAX_BODY_BYTES = envint("PONTON_CHAT_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+PONTON_MAX_BODY_BYTES = envint("PONTON_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
 # Each file a customer attaches (PDF, images, plain text), in bytes.
 PONTON_ATTACHMENT_MAX_BYTES = envint("PONTON_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# One reply of the customer space: its five files and the text.
+PONTON_UPLOAD_MAX_BODY_BYTES = 5 * PONTON_ATTACHMENT_MAX_BYTES + 1024 * 1024
 # How long a sign-in link sent by email works (it also dies once used).
 PONTON_MAGIC_LINK_MINUTES = envint("PONTON_MAGIC_LINK_MINUTES", 15, minimum=1)
 # How many callbacks advisors can make in one 30-minute slot.

@@ -69,6 +69,21 @@ def _django_errors(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
+class ChatAddressThrottle(ClientAddressThrottle):
+    """Messages sent from one address, whatever the conversation."""
+
+    scope = "chat_address"
+
+
+class ChatConversationThrottle(ClientAddressThrottle):
+    """Messages sent to one conversation: each runs the assistant."""
+
+    scope = "chat_conversation"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": view.kwargs["conversation_id"]}
+
+
 TOKEN_PARAMETER = OpenApiParameter(TOKEN_HEADER, str, OpenApiParameter.HEADER, required=True)
 
 
@@ -110,6 +125,12 @@ class ChatStartView(APIView):
 
 class ChatMessagesView(APIView):
     permission_classes = [AllowAny]
+
+    def get_throttles(self) -> list[Any]:
+        """Sending is limited; reading after a push is not."""
+        if self.request.method == "POST":
+            return [ChatConversationThrottle(), ChatAddressThrottle()]
+        return []
 
     @extend_schema(
         operation_id="chat_messages_list",
