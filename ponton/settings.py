@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "ponton.insights",
     "ponton.status",
     "ponton.workspace",
+    "ponton.privacy",
     "ponton.demo",
 ]
 
@@ -128,7 +129,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers proceed while one writer commits; IMMEDIATE takes the
         # write lock at BEGIN so concurrent writers queue instead of deadlocking.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        # secure_delete: what is deleted or overwritten is zeroed in the file (erasure).
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; "
+            "PRAGMA secure_delete=ON;"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
