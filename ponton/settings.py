@@ -366,6 +366,15 @@ PONTON_VOICE_API_URL = envstr("PONTON_VOICE_API_URL", "https://api.twilio.com")
 PONTON_VOICE_SMS = envbool("PONTON_VOICE_SMS", False)
 # Past this expected wait, a caller is offered a callback or a voice message instead.
 PONTON_VOICE_MAX_WAIT_MINUTES = envint("PONTON_VOICE_MAX_WAIT_MINUTES", 15, minimum=1)
+# Retention (days; `ponton purge`, and the workers every 6 hours): closed conversations'
+# contents, attachments' files, the journey of anonymous visitors (13 months: CNIL).
+PONTON_RETENTION_CONVERSATION_DAYS = envint(
+    "PONTON_RETENTION_CONVERSATION_DAYS", 3 * 365, minimum=1
+)
+PONTON_RETENTION_ATTACHMENT_DAYS = envint("PONTON_RETENTION_ATTACHMENT_DAYS", 2 * 365, minimum=1)
+PONTON_RETENTION_VISITOR_JOURNEY_DAYS = envint(
+    "PONTON_RETENTION_VISITOR_JOURNEY_DAYS", 395, minimum=1
+)
 # Links to call recordings are forgotten after this many days (about six months).
 PONTON_RECORDING_RETENTION_DAYS = envint("PONTON_RECORDING_RETENTION_DAYS", 183, minimum=1)
 
