@@ -3,8 +3,6 @@ access helper, calls one service and responds."""
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -277,11 +275,8 @@ def survey(request: CustomerRequest, survey_id: int) -> HttpResponse:
 
 @customer_required
 def export(request: CustomerRequest) -> HttpResponse:
-    data = services.export_data(request.user)
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
-    )
-    filename = f"my-data-{timezone.localdate():%Y-%m-%d}.json"
+    response = HttpResponse(services.export_archive(request.user), content_type="application/zip")
+    filename = f"my-data-{timezone.localdate():%Y-%m-%d}.zip"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
