@@ -24,6 +24,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from ponton.accounts.services import user_for_token  # noqa: E402
+from ponton.bodylimit import BodyLimitASGI  # noqa: E402
 from ponton.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -93,7 +94,7 @@ class DjangoThreads:
 
 application = ProtocolTypeRouter(
     {
-        "http": DjangoThreads(django_application, settings.WEB_THREADS),
+        "http": BodyLimitASGI(DjangoThreads(django_application, settings.WEB_THREADS)),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(BearerTokenMiddleware(URLRouter(websocket_urlpatterns)))
         ),

@@ -7,18 +7,26 @@ and the email variables.
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from ponton.env import envbool, envemail, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
+# Everything Ponton writes (database, attachments, recordings, keys) is for its own user
+# only: files 0600, folders 0700, whoever else shares the machine.
+os.umask(0o077)
 DATA_DIR = Path(envstr("PONTON_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+DATA_DIR.chmod(0o700)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 
 def _secret_key() -> str:
@@ -39,6 +47,10 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "te
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
 SITE_NAME = envstr("SITE_NAME", "Hirondelle")
+# The reverse proxies in front of Ponton (addresses or networks, comma-separated): only
+# the X-Forwarded-For entries they add are believed, by uvicorn, the throttles and the
+# sign-in lockout alike (ponton/clientip.py).
+PONTON_TRUSTED_PROXIES = envlist("PONTON_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 INSTALLED_APPS = [
     "channels",
@@ -51,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "axes",
+    "csp",
     "ponton.accounts",
     "ponton.journeys",
     "ponton.knowledge",
@@ -63,11 +76,14 @@ INSTALLED_APPS = [
     "ponton.insights",
     "ponton.status",
     "ponton.workspace",
+    "ponton.privacy",
     "ponton.demo",
 ]
 
 MIDDLEWARE = [
+    "ponton.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -113,7 +129,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers proceed while one writer commits; IMMEDIATE takes the
         # write lock at BEGIN so concurrent writers queue instead of deadlocking.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        # secure_delete: what is deleted or overwritten is zeroed in the file (erasure).
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; "
+            "PRAGMA secure_delete=ON;"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
     # Tests run on a database file too, not Django's shared in-memory one: there SQLite locks
@@ -176,13 +196,51 @@ LOGIN_REDIRECT_URL = "knowledge:home"
 LOGOUT_REDIRECT_URL = "knowledge:home"
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Locked per account whatever the address (an attacker changing addresses gains
+# nothing; the owner gets back in through the emailed reset or sign-in link, which
+# lifts the lock), and per address against spraying many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "ponton.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+PONTON_SIGNIN_FAILURES_PER_ADDRESS = envint("PONTON_SIGNIN_FAILURES_PER_ADDRESS", 30, minimum=5)
+# Password-reset links work for at most a day (Django's default is three).
+PASSWORD_RESET_TIMEOUT = 60 * 60 * envint("PONTON_PASSWORD_RESET_HOURS", 2, minimum=1, maximum=24)
 AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
+# The per-address limit is ours (PONTON_SIGNIN_FAILURES_PER_ADDRESS, ponton/accounts/signin.py):
+# axes has one failure limit for every parameter, and five from an office would lock it out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Production switch: HTTPS only (redirect, HSTS, secure cookies). Behind a proxy that ends
+# TLS, declare it in PONTON_TRUSTED_PROXIES so X-Forwarded-Proto is believed (by uvicorn).
+PONTON_PRODUCTION = envbool("PONTON_PRODUCTION", False)
+SECURE_SSL_REDIRECT = PONTON_PRODUCTION
+SECURE_HSTS_SECONDS = envint("PONTON_HSTS_SECONDS", 31536000, minimum=0) if PONTON_PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("PONTON_HSTS_SUBDOMAINS", PONTON_PRODUCTION)
+SECURE_HSTS_PRELOAD = envbool("PONTON_HSTS_PRELOAD", PONTON_PRODUCTION)
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", PONTON_PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Every page: scripts only from this site (or carrying the response's nonce), never
+# inline; no framing by other sites. Styles keep inline attributes (server-rendered
+# fragments use them); attachments have their own stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Internationalisation -------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -237,8 +295,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_RATES": {"anon": envstr("API_ANON_RATE", "120/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": envstr("API_ANON_RATE", "120/minute"),
+        # Each chat message runs the assistant: per conversation and per address.
+        "chat_conversation": envstr("PONTON_CHAT_CONVERSATION_RATE", "20/minute"),
+        "chat_address": envstr("PONTON_CHAT_ADDRESS_RATE", "60/minute"),
+    },
 }
+# How long an API token made without --days works (0 in the command: no expiry).
+PONTON_API_TOKEN_DAYS = envint("PONTON_API_TOKEN_DAYS", 90, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ponton API",
     "DESCRIPTION": "Help center search, web chat and agent operations.",
@@ -259,9 +324,11 @@ PONTON_LLM_MODEL = envstr("PONTON_LLM_MODEL")
 PONTON_LLM_TIMEOUT = envint("PONTON_LLM_TIMEOUT", 8, minimum=1)
 # The company's own systems, behind selfcare actions. The demo serves its own at /demo-backend/.
 PONTON_CONNECTOR_URL = envstr("PONTON_CONNECTOR_URL", SITE_URL.rstrip("/") + "/demo-backend/")
-PONTON_CONNECTOR_TOKEN = envstr("PONTON_CONNECTOR_TOKEN", "demo")
+PONTON_CONNECTOR_TOKEN = envstr("PONTON_CONNECTOR_TOKEN")
 PONTON_CONNECTOR_TIMEOUT = envint("PONTON_CONNECTOR_TIMEOUT", 5, minimum=1)
-PONTON_DEMO_BACKEND = envbool("PONTON_DEMO_BACKEND", True)
+# The demo's fake company systems answer at /demo-backend/ only while `ponton demo` runs
+# (or when this is set): never in production by default.
+PONTON_DEMO_BACKEND = envbool("PONTON_DEMO_BACKEND", False)
 
 # Routing and service levels --------------------------------------------------------
 # The team that takes handoffs no routing rule matched (its slug); empty: every agent sees them.
@@ -275,8 +342,14 @@ PONTON_SLA_AT_RISK_MINUTES = envint("PONTON_SLA_AT_RISK_MINUTES", 30, minimum=1)
 PONTON_ATTACHMENTS_DIR = Path(
     envstr("PONTON_ATTACHMENTS_DIR", str(DATA_DIR / "attachments"))
 ).resolve()
+# Request bodies are capped before they are read (413, ponton/bodylimit.py): the chat API,
+# every other page and API (the reply form of the customer space takes its files).
+PONTON_CHAT_MAX_BODY_BYTES = envint("PONTON_CHAT_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+PONTON_MAX_BODY_BYTES = envint("PONTON_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
 # Each file a customer attaches (PDF, images, plain text), in bytes.
 PONTON_ATTACHMENT_MAX_BYTES = envint("PONTON_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# One reply of the customer space: its five files and the text.
+PONTON_UPLOAD_MAX_BODY_BYTES = 5 * PONTON_ATTACHMENT_MAX_BYTES + 1024 * 1024
 # How long a sign-in link sent by email works (it also dies once used).
 PONTON_MAGIC_LINK_MINUTES = envint("PONTON_MAGIC_LINK_MINUTES", 15, minimum=1)
 # How many callbacks advisors can make in one 30-minute slot.
@@ -303,6 +376,15 @@ PONTON_VOICE_API_URL = envstr("PONTON_VOICE_API_URL", "https://api.twilio.com")
 PONTON_VOICE_SMS = envbool("PONTON_VOICE_SMS", False)
 # Past this expected wait, a caller is offered a callback or a voice message instead.
 PONTON_VOICE_MAX_WAIT_MINUTES = envint("PONTON_VOICE_MAX_WAIT_MINUTES", 15, minimum=1)
+# Retention (days; `ponton purge`, and the workers every 6 hours): closed conversations'
+# contents, attachments' files, the journey of anonymous visitors (13 months: CNIL).
+PONTON_RETENTION_CONVERSATION_DAYS = envint(
+    "PONTON_RETENTION_CONVERSATION_DAYS", 3 * 365, minimum=1
+)
+PONTON_RETENTION_ATTACHMENT_DAYS = envint("PONTON_RETENTION_ATTACHMENT_DAYS", 2 * 365, minimum=1)
+PONTON_RETENTION_VISITOR_JOURNEY_DAYS = envint(
+    "PONTON_RETENTION_VISITOR_JOURNEY_DAYS", 395, minimum=1
+)
 # Links to call recordings are forgotten after this many days (about six months).
 PONTON_RECORDING_RETENTION_DAYS = envint("PONTON_RECORDING_RETENTION_DAYS", 183, minimum=1)
 

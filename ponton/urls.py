@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
@@ -21,11 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health),
     path("favicon.ico", favicon),
-    *(
-        [path("demo-backend/", include("ponton.demo.backend"))]
-        if settings.PONTON_DEMO_BACKEND
-        else []
-    ),
+    # Answers only while the demo runs (PONTON_DEMO_BACKEND, set by `ponton demo`).
+    path("demo-backend/", include("ponton.demo.backend")),
     *i18n_patterns(
         path("", include("ponton.knowledge.urls")),
         path("contact/", include("ponton.connectors.webform.urls")),

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ponton.accounts.models import CustomerProfile, Skill, Team, User
+from ponton.accounts.models import ApiToken, CustomerProfile, Skill, Team, User
 
 
 class CustomerProfileInline(admin.StackedInline):
@@ -23,3 +27,33 @@ class UserAdmin(BaseUserAdmin):
 
 admin.site.register(Team)
 admin.site.register(Skill)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created by `ponton create-api-token` (shown once); here they are
+    seen and revoked, never read back."""
+
+    list_display = ("prefix", "name", "user", "scopes", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("prefix", "name", "user__username")
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, _("%(count)s token(s) revoked.") % {"count": count})

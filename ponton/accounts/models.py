@@ -137,15 +137,33 @@ class CustomerProfile(models.Model):
         return f"{self.user} ({self.plan or '-'})"
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read")
+    WRITE = "write", _("Write")
+    ADMIN = "admin", _("Administration")
+
+
+def default_scopes() -> list[str]:
+    return [TokenScope.READ.value, TokenScope.WRITE.value]
+
+
 class ApiToken(models.Model):
-    """A bearer token for an integration or an agent's tools; only its hash is stored."""
+    """A bearer token for an integration or an agent's tools; only its hash is stored.
+
+    It reads with the `read` scope, changes things with `write`, and reaches
+    administration operations with `admin`; it stops working at `expires_at`,
+    when revoked, and when its owner's password changes.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=default_scopes)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"

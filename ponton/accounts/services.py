@@ -2,34 +2,84 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
-from ponton.accounts.models import ApiToken, User
+from ponton.accounts.models import ApiToken, TokenScope, User, default_scopes
 
 TOKEN_PREFIX = "pt_"
 TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+
+class UnknownScope(ValueError):
+    pass
 
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_api_token(user: User, *, name: str = "") -> str:
-    """Create a token for `user` and return it; it is shown once and stored only hashed."""
+def create_api_token(
+    user: User,
+    *,
+    name: str = "",
+    scopes: Iterable[str] | None = None,
+    days: int | None = None,
+) -> str:
+    """Create a token for `user` and return it; it is shown once and stored only hashed.
+
+    It lives PONTON_API_TOKEN_DAYS unless `days` says otherwise (0: no expiry)."""
+    wanted = list(dict.fromkeys(scopes)) if scopes is not None else default_scopes()
+    unknown = set(wanted) - set(TokenScope.values)
+    if unknown or not wanted:
+        raise UnknownScope(", ".join(sorted(unknown)) or "none")
+    days = settings.PONTON_API_TOKEN_DAYS if days is None else days
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw))
+    ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw[:10],
+        key_hash=hash_token(raw),
+        scopes=wanted,
+        expires_at=timezone.now() + timedelta(days=days) if days else None,
+    )
     return raw
 
 
-def user_for_token(raw: str) -> User | None:
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+def token_for(raw: str) -> ApiToken | None:
+    """The live token `raw` names: not revoked, not expired, its owner active."""
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
-    now = timezone.now()
     # "Last used" to the minute: a tool re-reading after every push would otherwise
     # write to the database on each request.
     if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    token = token_for(raw)
+    return token.user if token is not None else None
+
+
+def revoke_api_tokens(*, user: User | None = None, prefix: str = "", name: str = "") -> int:
+    """Revoke the live tokens matching a user, a prefix (as shown) and/or a name."""
+    tokens = ApiToken.objects.filter(revoked_at__isnull=True)
+    if user is not None:
+        tokens = tokens.filter(user=user)
+    if prefix:
+        tokens = tokens.filter(prefix__startswith=prefix.rstrip("…."))
+    if name:
+        tokens = tokens.filter(name=name)
+    return tokens.update(revoked_at=timezone.now())

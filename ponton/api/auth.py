@@ -4,9 +4,11 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
-from ponton.accounts.services import user_for_token
+from ponton.accounts.models import TokenScope
+from ponton.accounts.services import token_for
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -20,10 +22,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer TOKEN'.")
-        user = user_for_token(header[1].decode(errors="replace"))
-        if user is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        return user, None
+        token = token_for(header[1].decode(errors="replace"))
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        needed = TokenScope.READ if request.method in SAFE_METHODS else TokenScope.WRITE
+        if needed not in token.scopes:
+            raise exceptions.PermissionDenied(f"This token lacks the '{needed}' scope.")
+        return token.user, None
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword

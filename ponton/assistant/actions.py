@@ -37,7 +37,11 @@ def call_connector(operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         response = httpx.post(
             url,
             json=payload,
-            headers={"Authorization": f"Bearer {settings.PONTON_CONNECTOR_TOKEN}"},
+            headers=(
+                {"Authorization": f"Bearer {settings.PONTON_CONNECTOR_TOKEN}"}
+                if settings.PONTON_CONNECTOR_TOKEN
+                else {}
+            ),
             timeout=settings.PONTON_CONNECTOR_TIMEOUT,
         )
     except httpx.TimeoutException as exc:

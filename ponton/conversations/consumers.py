@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ponton.accounts.models import User
+from ponton.accounts.revocation import REVOKED, sessions_group
 from ponton.conversations import realtime
 from ponton.conversations.access import access_conversation
 
@@ -60,7 +61,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_agent:
             await self.close(code=FORBIDDEN)
             return
-        self.groups_joined = await _staff_groups(user)
+        # Logging out, a new password, deactivation or new teams close this socket.
+        self.groups_joined = [sessions_group(user.pk), *await _staff_groups(user)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -69,6 +71,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def session_revoked(self, event: dict[str, Any]) -> None:
+        await self.close(code=REVOKED)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":

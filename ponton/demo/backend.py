@@ -7,12 +7,13 @@ demo answers here with plausible, stable data derived from the customer number.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -24,7 +25,12 @@ def _seed(value: str) -> int:
 
 
 def _payload(request: HttpRequest) -> dict[str, Any] | JsonResponse:
-    if request.headers.get("Authorization") != f"Bearer {settings.PONTON_CONNECTOR_TOKEN}":
+    if not settings.PONTON_DEMO_BACKEND:
+        raise Http404  # off unless the demo runs
+    token = settings.PONTON_CONNECTOR_TOKEN
+    if not token or not hmac.compare_digest(
+        request.headers.get("Authorization", ""), f"Bearer {token}"
+    ):
         return JsonResponse({"error": "unauthorized"}, status=401)
     try:
         data = json.loads(request.body or b"{}")

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ponton import spreadsheet
 from ponton.accounts.models import STAFF_ROLES, CustomerProfile, Team, User, segment_label
 from ponton.accounts.permissions import staff_required, supervisor_required
 from ponton.conversations.models import ConversationChannel
@@ -362,5 +363,5 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
     writer = csv.DictWriter(response, fieldnames=columns)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: spreadsheet.cell(v) for k, v in row.items()})
     return response

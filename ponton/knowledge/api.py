@@ -7,9 +7,9 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from ponton.clientip import ClientAddressThrottle
 from ponton.knowledge import search
 from ponton.knowledge.search import Hit, Viewer
 from ponton.knowledge.selectors import article_url
@@ -59,7 +59,7 @@ def _hit_json(hit: Hit) -> dict[str, object]:
 
 class ArticleSearchView(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
 
     @extend_schema(
         operation_id="articles_search",

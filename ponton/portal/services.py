@@ -7,6 +7,9 @@ helper, which answers the same 404 for "does not exist" and "not yours".
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +36,7 @@ from ponton.conversations.models import (
     Survey,
 )
 from ponton.conversations.surveys import LINK_MAX_AGE
-from ponton.journeys.models import EventKind
+from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.journeys.services import record_event
 
 # My requests ----------------------------------------------------------------------------
@@ -279,7 +282,12 @@ def export_data(customer: User) -> dict[str, Any]:
                         "text": message.text,
                         "created_at": _at(message.created_at),
                         "attachments": [
-                            {"name": a.name, "content_type": a.content_type, "size": a.size}
+                            {
+                                "name": a.name,
+                                "content_type": a.content_type,
+                                "size": a.size,
+                                "file": _archived_name(a),
+                            }
                             for a in message.attachments.all()
                         ],
                     }
@@ -308,4 +316,36 @@ def export_data(customer: User) -> dict[str, Any]:
             }
             for survey in Survey.objects.filter(customer=customer).order_by("pk")
         ],
+        "journey": [
+            {
+                "at": _at(event.occurred_at),
+                "kind": event.kind,
+                "channel": event.channel,
+                "language": event.language,
+                "data": event.data,
+            }
+            for event in JourneyEvent.objects.filter(customer=customer).order_by("pk")
+        ],
     }
+
+
+def _archived_name(attachment: Attachment) -> str:
+    return f"files/{attachment.message.conversation_id}/{attachment.pk}-{attachment.name}"
+
+
+def export_archive(customer: User) -> bytes:
+    """`export_data` as `my-data.json` in a zip, with the files of every attachment."""
+    data = export_data(customer)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("my-data.json", json.dumps(data, ensure_ascii=False, indent=2))
+        attachments = Attachment.objects.filter(
+            message__conversation__customer=customer, message__internal=False
+        ).select_related("message")
+        for attachment in attachments:
+            try:
+                with attachment.file.open("rb") as handle:
+                    archive.writestr(_archived_name(attachment), handle.read())
+            except FileNotFoundError:
+                continue  # purged by retention: listed, no longer kept
+    return buffer.getvalue()

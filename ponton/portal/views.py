@@ -3,9 +3,6 @@ access helper, calls one service and responds."""
 
 from __future__ import annotations
 
-import json
-
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -22,6 +19,8 @@ from django.views.decorators.http import require_POST
 
 from ponton.accounts.models import User
 from ponton.accounts.permissions import customer_required, signed_in_required
+from ponton.accounts.signin import unlock
+from ponton.clientip import client_ip
 from ponton.conversations import surveys
 from ponton.conversations.attachments import access_attachment
 from ponton.conversations.models import SurveyKind
@@ -76,7 +75,7 @@ def magic_link(request: HttpRequest) -> HttpResponse:
             signin.request_magic_link(
                 form.cleaned_data["email"],
                 language=request.LANGUAGE_CODE,
-                ip=get_client_ip_address(request) or "",  # as the sign-in lockout sees it
+                ip=client_ip(request),  # as the sign-in lockout sees it
                 next_url=next_url,
             )
         except signin.TooManyRequests:
@@ -107,6 +106,7 @@ def magic_login(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if request.method != "POST":
         return render(request, "portal/magic_login.html", {"next": next_url})
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    unlock(user.get_username())  # the emailed link proves the mailbox: lift a lockout
     request.session.pop(MAGIC_LINK_SENT_KEY, None)
     return redirect(next_url or reverse("portal:home"))
 
@@ -275,11 +275,8 @@ def survey(request: CustomerRequest, survey_id: int) -> HttpResponse:
 
 @customer_required
 def export(request: CustomerRequest) -> HttpResponse:
-    data = services.export_data(request.user)
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
-    )
-    filename = f"my-data-{timezone.localdate():%Y-%m-%d}.json"
+    response = HttpResponse(services.export_archive(request.user), content_type="application/zip")
+    filename = f"my-data-{timezone.localdate():%Y-%m-%d}.zip"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

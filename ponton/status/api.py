@@ -18,9 +18,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from ponton.clientip import ClientAddressThrottle
 from ponton.status import services
 from ponton.status.models import Component, Impact, Incident, Phase
 
@@ -213,7 +213,7 @@ def _texts(data: dict[str, Any], name: str) -> dict[str, str]:
 class StatusView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
 
     @extend_schema(operation_id="status", parameters=[LANG], responses={200: StatusSerializer})
     def get(self, request: Request) -> Response:
@@ -223,7 +223,7 @@ class StatusView(APIView):
 
 class NoticeView(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
 
     @extend_schema(
         operation_id="status_notice", parameters=[LANG], responses={200: NoticeSerializer}

@@ -37,6 +37,8 @@ from ponton.knowledge.services import (
 def demo_backend(settings: Any, live_server: Any) -> str:
     """The demo company's systems, served by the live server."""
     settings.PONTON_CONNECTOR_URL = live_server.url + "/demo-backend/"
+    settings.PONTON_DEMO_BACKEND = True
+    settings.PONTON_CONNECTOR_TOKEN = "test-connector-token"
     return str(settings.PONTON_CONNECTOR_URL)
 
 

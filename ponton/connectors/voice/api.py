@@ -16,9 +16,9 @@ from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from ponton.clientip import ClientAddressThrottle
 from ponton.connectors.voice import calls, line, menu, signature
 from ponton.connectors.voice.bridge import bridge_twiml
 from ponton.conversations.api import IsAgent
@@ -204,7 +204,7 @@ class LineSerializer(serializers.Serializer):
 
 class VoiceLineView(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
 
     @extend_schema(operation_id="voice_line", responses={200: LineSerializer})
     def get(self, request: Request) -> Response:

@@ -11,9 +11,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from ponton.clientip import ClientAddressThrottle
 from ponton.connectors.webchat import services
 from ponton.conversations.access import messages_after
 from ponton.conversations.models import Conversation
@@ -52,7 +52,7 @@ class ConversationSerializer(serializers.Serializer):
     messages = MessageSerializer(many=True)
 
 
-class ThreadSerializer(serializers.Serializer):
+class ChatThreadSerializer(serializers.Serializer):
     state = serializers.CharField()
     messages = MessageSerializer(many=True)
 
@@ -69,12 +69,27 @@ def _django_errors(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
+class ChatAddressThrottle(ClientAddressThrottle):
+    """Messages sent from one address, whatever the conversation."""
+
+    scope = "chat_address"
+
+
+class ChatConversationThrottle(ClientAddressThrottle):
+    """Messages sent to one conversation: each runs the assistant."""
+
+    scope = "chat_conversation"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": view.kwargs["conversation_id"]}
+
+
 TOKEN_PARAMETER = OpenApiParameter(TOKEN_HEADER, str, OpenApiParameter.HEADER, required=True)
 
 
 class ChatStartView(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
 
     @extend_schema(
         operation_id="chat_start", request=StartSerializer, responses={201: ConversationSerializer}
@@ -111,10 +126,16 @@ class ChatStartView(APIView):
 class ChatMessagesView(APIView):
     permission_classes = [AllowAny]
 
+    def get_throttles(self) -> list[Any]:
+        """Sending is limited; reading after a push is not."""
+        if self.request.method == "POST":
+            return [ChatConversationThrottle(), ChatAddressThrottle()]
+        return []
+
     @extend_schema(
         operation_id="chat_messages_list",
         parameters=[TOKEN_PARAMETER, OpenApiParameter("after", int, required=False)],
-        responses=ThreadSerializer,
+        responses=ChatThreadSerializer,
     )
     def get(self, request: Request, conversation_id: int) -> Response:
         """Messages after a given id (all when absent), and the conversation's state."""
@@ -128,7 +149,7 @@ class ChatMessagesView(APIView):
         operation_id="chat_messages_create",
         parameters=[TOKEN_PARAMETER],
         request=PostSerializer,
-        responses={201: ThreadSerializer},
+        responses={201: ChatThreadSerializer},
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Send a message, or pick an offered choice with {"action": ID}."""

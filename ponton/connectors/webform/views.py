@@ -7,8 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from ponton.clientip import client_ip
 from ponton.connectors.webform.forms import ContactForm
-from ponton.connectors.webform.services import ContactRequest, request_contact
+from ponton.connectors.webform.services import ContactRequest, TooManyRequests, request_contact
 from ponton.conversations.calendars import availability
 from ponton.conversations.models import Conversation
 
@@ -27,8 +28,11 @@ def contact(request: HttpRequest) -> HttpResponse:
                     language=request.LANGUAGE_CODE,
                     visitor_id=getattr(request, "visitor_id", ""),
                     customer=request.user,
+                    ip=client_ip(request),
                 )
             )
+        except TooManyRequests:
+            return render(request, "webform/contact_throttled.html", status=429)
         except ValidationError as exc:
             for field_name, errors in exc.message_dict.items():
                 for error in errors:

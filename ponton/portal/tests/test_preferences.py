@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 from django.conf import settings
 from django.test import Client
@@ -120,9 +122,10 @@ def test_the_customer_downloads_her_requests_and_messages_without_agents_notes(
     response = client.get("/fr/account/export/")
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith('attachment; filename="my-data-')
-    data = json.loads(response.content)
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    data = json.loads(archive.read("my-data.json"))
     assert data["customer"]["email"] == customer.email
     [request] = data["requests"]
     assert request["id"] == mine.pk
@@ -132,6 +135,8 @@ def test_the_customer_downloads_her_requests_and_messages_without_agents_notes(
     assert "Cliente agacée" not in json.dumps(data, ensure_ascii=False)
     assert "Facture pro" not in json.dumps(data, ensure_ascii=False)
     photo = next(m for m in request["messages"] if m["text"] == "Photo")
-    assert photo["attachments"] == [
-        {"name": "voyant.png", "content_type": "image/png", "size": photo["attachments"][0]["size"]}
-    ]
+    [listed] = photo["attachments"]
+    assert (listed["name"], listed["content_type"]) == ("voyant.png", "image/png")
+    # The export is complete: the file itself, and the customer's journey.
+    assert len(archive.read(listed["file"])) == listed["size"] > 0
+    assert data["journey"] and all(event["kind"] and event["at"] for event in data["journey"])

@@ -4,8 +4,8 @@ Unlike `ponton demo` it loads no data and runs no background tasks (`ponton
 worker` does, in its own processes). With `--workers N` it starts N app
 processes on one port; pushes reach a websocket held by any of them through
 the Redis channel layer, so set REDIS_URL whenever N > 1. Behind a reverse
-proxy on another host, set FORWARDED_ALLOW_IPS to its address (uvicorn trusts
-X-Forwarded-* from 127.0.0.1 only).
+proxy on another host, set PONTON_TRUSTED_PROXIES to its address: uvicorn, the
+throttles and the sign-in lockout believe X-Forwarded-For from those only.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ class Command(BaseCommand):
             port=options["port"],
             workers=workers,
             access_log=not options["no_access_log"],
+            proxy_headers=True,
+            forwarded_allow_ips=list(settings.PONTON_TRUSTED_PROXIES),
             lifespan="off",  # Django has no lifespan events
             log_level="info",
         )

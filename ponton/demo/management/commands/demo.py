@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from typing import Any
 
@@ -34,6 +35,14 @@ def follow_the_port(*, host: str, port: int) -> str:
 
 # A number the French regulator keeps for fiction (ARCEP): it reaches nobody.
 DEMO_PHONE = "+33 1 99 00 12 34"
+
+
+def serve_the_demo_backend() -> None:
+    """The demo company's systems answer on this server, with a token made for this run
+    unless one is configured."""
+    settings.PONTON_DEMO_BACKEND = True
+    if not settings.PONTON_CONNECTOR_TOKEN:
+        settings.PONTON_CONNECTOR_TOKEN = secrets.token_urlsafe(24)
 
 
 def show_a_phone_number() -> None:
@@ -69,6 +78,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Loaded in {time.monotonic() - started:.1f}s: {summary}.")
         follow_the_port(host=options["host"], port=options["port"])
         show_a_phone_number()
+        serve_the_demo_backend()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(
             self.style.SUCCESS(f"\nPonton demo on {url}\n")
@@ -83,5 +93,7 @@ class Command(BaseCommand):
                 "ponton.asgi:application",
                 host=options["host"],
                 port=options["port"],
+                proxy_headers=True,
+                forwarded_allow_ips=list(settings.PONTON_TRUSTED_PROXIES),
                 log_level="info",
             )
