@@ -11,6 +11,7 @@ user's API tokens.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -22,6 +23,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from ponton.accounts.models import ApiToken, User
+
+logger = logging.getLogger(__name__)
 
 # The close code a revoked socket gets: the page signs in again before reconnecting.
 REVOKED = 4401
@@ -44,7 +47,10 @@ def close_sockets(user_id: int) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            async_to_sync(layer.group_send)(*message)
+            try:
+                async_to_sync(layer.group_send)(*message)
+            except Exception:  # the change itself is saved: say the close failed
+                logger.error("Could not close the sockets of user %s", user_id, exc_info=True)
         else:  # called from a thread that runs an event loop: send from it
             task = loop.create_task(layer.group_send(*message))
             _pending.add(task)
