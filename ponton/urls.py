@@ -15,6 +15,9 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     return HttpResponsePermanentRedirect(static("ponton/favicon.svg"))
 
 
+handler400 = "ponton.api.errors.bad_request"
+handler404 = "ponton.api.errors.page_not_found"
+
 urlpatterns = [
     path("api/v1/", include("ponton.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from ponton.inputs import StrictSerializer
 from ponton.status import services
 from ponton.status.models import Component, Impact, Incident, Phase
 
@@ -85,7 +86,7 @@ class NoticeSerializer(serializers.Serializer):
     incidents = NoticeItemSerializer(many=True)
 
 
-class DeclareSerializer(serializers.Serializer):
+class DeclareSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     message = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     lang = serializers.ChoiceField(
@@ -99,7 +100,9 @@ class DeclareSerializer(serializers.Serializer):
         choices=[Impact.DEGRADED, Impact.PARTIAL_OUTAGE, Impact.MAJOR_OUTAGE]
     )
     components = serializers.ListField(
-        child=serializers.CharField(max_length=120), help_text="Component ids or names."
+        child=serializers.CharField(max_length=120),
+        min_length=1,
+        help_text="Component ids or names.",
     )
     plans = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     segments = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
@@ -108,7 +111,7 @@ class DeclareSerializer(serializers.Serializer):
     next_update_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, required=False)
 
 
-class UpdateInSerializer(serializers.Serializer):
+class UpdateInSerializer(StrictSerializer):
     status = serializers.ChoiceField(
         choices=[Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.MONITORING, Phase.RESOLVED]
     )
@@ -120,7 +123,12 @@ class UpdateInSerializer(serializers.Serializer):
 
 
 def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang", "") or getattr(request, "LANGUAGE_CODE", "fr")
+    if "lang" in request.query_params:
+        lang = request.query_params["lang"]
+        if lang not in ("fr", "en"):
+            raise ValidationError({"lang": "fr or en."})
+        return lang
+    lang = getattr(request, "LANGUAGE_CODE", "fr")
     return lang if lang in ("fr", "en") else "fr"
 
 
@@ -291,6 +299,7 @@ class IncidentsView(APIView):
 
 class IncidentUpdatesView(APIView):
     permission_classes = [IsSupervisor]
+    conflicts = True  # an incident already resolved: 409
 
     @extend_schema(
         operation_id="incident_update",

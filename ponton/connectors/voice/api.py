@@ -11,7 +11,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from ponton.connectors.voice import calls, line, menu, signature
 from ponton.connectors.voice.bridge import bridge_twiml
 from ponton.conversations.api import IsAgent
+from ponton.inputs import StrictSerializer
 
 TWIML = "text/xml"
 
@@ -68,6 +69,7 @@ class _SignedWebhook(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     parser_classes = [FormParser]
+    signed = True  # X-Twilio-Signature: 403 without it
 
     def refused(self, request: Request) -> HttpResponse | None:
         if not signature.is_signed(
@@ -75,17 +77,15 @@ class _SignedWebhook(APIView):
             params=request.data,
             signature=request.headers.get(signature.HEADER, ""),
         ):
-            return HttpResponse(
-                "Invalid or missing X-Twilio-Signature.", status=403, content_type="text/plain"
-            )
+            raise PermissionDenied("Invalid or missing X-Twilio-Signature.")
         if not str(request.data.get("CallSid", "")).strip():
-            return HttpResponse("CallSid is required.", status=400, content_type="text/plain")
+            raise ValidationError({"CallSid": "This field is required."})
         return None
 
 
 _SCHEMA = {
     "request": {"application/x-www-form-urlencoded": TwimlRequestSerializer},
-    "responses": {(200, TWIML): OpenApiTypes.STR, 403: None},
+    "responses": {(200, TWIML): OpenApiTypes.STR},
 }
 
 
@@ -121,7 +121,7 @@ class VoiceBridgeView(_SignedWebhook):
         return self.refused(request) or _xml(bridge_twiml(callback_id))
 
 
-class CallEventSerializer(serializers.Serializer):
+class CallEventSerializer(StrictSerializer):
     event = serializers.ChoiceField(choices=list(calls.Event.ALL))
     call_id = serializers.CharField(max_length=64)
     # "from"/"to" are Python keywords: declared below.

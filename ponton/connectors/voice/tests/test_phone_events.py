@@ -96,9 +96,9 @@ def test_an_agent_may_be_named_by_extension(client: Client, agent: Any) -> None:
 def test_an_unknown_agent_or_event_is_refused_with_its_reason(client: Client, agent: Any) -> None:
     token = create_api_token(agent)
     unknown = _post(client, token, event="ringing", call_id="pbx-3", agent="nobody")
-    assert unknown.status_code == 400 and "agent" in unknown.json()
+    assert unknown.status_code == 400 and "agent" in unknown.json()["errors"]
     wrong = _post(client, token, event="picked_up", call_id="pbx-3")
-    assert wrong.status_code == 400 and "event" in wrong.json()
+    assert wrong.status_code == 400 and "event" in wrong.json()["errors"]
     bad_link = _post(client, token, event="ended", call_id="pbx-3", recording_url="ftp://x/y")
     assert bad_link.status_code == 400
 
