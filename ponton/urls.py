@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path
 
+from ponton.api import views as api_views
+
 
 def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
@@ -20,6 +22,7 @@ handler404 = "ponton.api.errors.page_not_found"
 
 urlpatterns = [
     path("api/v1/", include("ponton.api.urls")),
+    path("api/docs/", api_views.docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", health),

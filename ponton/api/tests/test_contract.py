@@ -191,3 +191,26 @@ def test_the_document_states_the_constraints_the_code_enforces(document: dict[st
     post = document["components"]["schemas"]["ChatPostRequest"]
     assert post["oneOf"] == [{"required": ["text"]}, {"required": ["action"]}]
     assert post["properties"]["text"]["pattern"] == "\\S"
+
+
+@pytest.mark.parametrize(
+    "lang, heading, errors",
+    [("fr", "Référence de l’API", "Erreurs"), ("en", "API reference", "Errors")],
+)
+def test_the_reference_is_published_with_the_help_center_in_french_and_english(
+    client: Client, db: None, lang: str, heading: str, errors: str
+) -> None:
+    from ponton.conftest import has_human_exit
+
+    response = client.get("/api/docs/", HTTP_ACCEPT_LANGUAGE=lang)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert heading in html and errors in html
+    assert has_human_exit(html, lang)
+    assert 'class="topbar"' in html and 'class="footer"' in html  # the product's own frame
+    # Every operation of the document, with its refusals; nothing loaded from elsewhere.
+    for path in ("/api/v1/chat/conversations", "/api/v1/voice/incoming", "/api/v1/incidents"):
+        assert f"<code>POST {path}</code>" in html
+    assert "application/x-www-form-urlencoded" in html
+    assert "https://" not in html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert '<script src="http' not in html
