@@ -195,7 +195,7 @@ def test_the_document_states_the_constraints_the_code_enforces(document: dict[st
 
 @pytest.mark.parametrize(
     "lang, heading, errors",
-    [("fr", "Référence de l’API", "Erreurs"), ("en", "API reference", "Errors")],
+    [("fr", "Référence de l\u2019API", "Erreurs"), ("en", "API reference", "Errors")],
 )
 def test_the_reference_is_published_with_the_help_center_in_french_and_english(
     client: Client, db: None, lang: str, heading: str, errors: str
