@@ -84,6 +84,8 @@ def text_field(*, max_length: int, **kwargs: Any) -> serializers.CharField:
 def _json_type_ok(field: serializers.Field, value: Any) -> bool:
     if value is None:
         return bool(getattr(field, "allow_null", False))
+    if hasattr(field, "json_types"):  # a field that says which JSON types it takes
+        return isinstance(value, field.json_types) and not isinstance(value, bool)
     if isinstance(field, serializers.BooleanField):
         return isinstance(value, bool)
     if isinstance(field, serializers.IntegerField):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
@@ -205,6 +205,18 @@ class ConversationMessagesView(APIView):
         operation_id="conversations_reply",
         request=ReplySerializer,
         responses={201: MessageSerializer},
+        examples=[
+            OpenApiExample(
+                "A reply",
+                value={"text": "Bonjour, je relance votre box à distance.", "internal": False},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A note for colleagues",
+                value={"text": "Client déjà rappelé hier.", "internal": True},
+                request_only=True,
+            ),
+        ],
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Answer the customer on their channel (the conversation becomes `with_human`),
@@ -232,6 +244,10 @@ class AssignView(APIView):
         operation_id="conversations_assign",
         request=AssignSerializer,
         responses=ConversationSummarySerializer,
+        examples=[
+            OpenApiExample("Take it", value={"agent": "agent"}, request_only=True),
+            OpenApiExample("Back to the queue", value={"agent": None}, request_only=True),
+        ],
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Assign to an agent, transfer to a team (with a note), or put back in the queue."""
@@ -266,6 +282,7 @@ class StatusView(APIView):
         operation_id="conversations_status",
         request=StatusSerializer,
         responses=ConversationSummarySerializer,
+        examples=[OpenApiExample("Solved", value={"status": "solved"}, request_only=True)],
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Set the status: `solved` sends the customer a satisfaction survey, `closed` ends it."""

@@ -12,7 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, BasePermission
@@ -21,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from ponton.inputs import StrictSerializer
+from ponton.inputs import MAX_ID, StrictSerializer
 from ponton.status import services
 from ponton.status.models import Component, Impact, Incident, Phase
 
@@ -33,6 +38,20 @@ class IsSupervisor(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_supervisor)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "string", "minLength": 1, "maxLength": 120},
+        ]
+    }
+)
+class ComponentRefField(serializers.CharField):
+    """A component named by its id (a number) or its slug or name (a string)."""
+
+    json_types = (int, str)
 
 
 class ComponentSerializer(serializers.Serializer):
@@ -100,7 +119,7 @@ class DeclareSerializer(StrictSerializer):
         choices=[Impact.DEGRADED, Impact.PARTIAL_OUTAGE, Impact.MAJOR_OUTAGE]
     )
     components = serializers.ListField(
-        child=serializers.CharField(max_length=120),
+        child=ComponentRefField(max_length=120),
         min_length=1,
         help_text="Component ids or names.",
     )
@@ -269,6 +288,18 @@ class IncidentsView(APIView):
         operation_id="incident_declare",
         request=DeclareSerializer,
         responses={201: IncidentSerializer},
+        examples=[
+            OpenApiExample(
+                "A fibre outage",
+                value={
+                    "title": "Coupure fibre à Lyon",
+                    "message": "Nos équipes sont sur place.",
+                    "impact": "partial_outage",
+                    "components": ["fibre-internet"],
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         """Declare an incident on some components: banners, the status page and the
@@ -305,6 +336,13 @@ class IncidentUpdatesView(APIView):
         operation_id="incident_update",
         request=UpdateInSerializer,
         responses={201: IncidentSerializer},
+        examples=[
+            OpenApiExample(
+                "Found",
+                value={"status": "identified", "message": "Un câble a été sectionné."},
+                request_only=True,
+            )
+        ],
         parameters=[OpenApiParameter("incident_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
     )
     def post(self, request: Request, incident_id: int) -> Response:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser
@@ -85,6 +85,18 @@ class _SignedWebhook(APIView):
 
 _SCHEMA = {
     "request": {"application/x-www-form-urlencoded": TwimlRequestSerializer},
+    "examples": [
+        OpenApiExample(
+            "A call",
+            value={
+                "CallSid": "CA0123",
+                "From": "+33612345678",
+                "To": "+33900000000",
+                "Digits": "1",
+            },
+            request_only=True,
+        )
+    ],
     "responses": {(200, TWIML): OpenApiTypes.STR},
 }
 
@@ -154,7 +166,21 @@ class VoiceEventsView(APIView):
     permission_classes = [IsAgent]
 
     @extend_schema(
-        operation_id="voice_events", request=CallEventSerializer, responses={200: CallSerializer}
+        operation_id="voice_events",
+        request=CallEventSerializer,
+        responses={200: CallSerializer},
+        examples=[
+            OpenApiExample(
+                "The phone rings",
+                value={
+                    "event": "ringing",
+                    "call_id": "c-1",
+                    "from": "+33612345678",
+                    "agent": "agent",
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         """A phone system's call event: `ringing` pops the caller's context on the agent's

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.permissions import AllowAny
@@ -88,7 +88,21 @@ class ChatStartView(APIView):
     throttle_classes = [AnonRateThrottle]
 
     @extend_schema(
-        operation_id="chat_start", request=StartSerializer, responses={201: ConversationSerializer}
+        operation_id="chat_start",
+        request=StartSerializer,
+        responses={201: ConversationSerializer},
+        examples=[
+            OpenApiExample(
+                "A first message",
+                value={
+                    "text": "Ma box ne se connecte plus depuis ce matin",
+                    "lang": "fr",
+                    "customer": {"email": "camille@example.com", "name": "Camille"},
+                    "client_msg_id": "m-1",
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         """Open a conversation with the assistant (the web widget's first message)."""
@@ -142,6 +156,14 @@ class ChatMessagesView(APIView):
         parameters=[TOKEN_PARAMETER],
         request=ChatPostSerializer,
         responses={201: ChatThreadSerializer},
+        examples=[
+            OpenApiExample(
+                "A message",
+                value={"text": "Toujours rien", "client_msg_id": "m-2"},
+                request_only=True,
+            ),
+            OpenApiExample("Ask for a person", value={"action": "human"}, request_only=True),
+        ],
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Send a message, or pick an offered choice with {"action": ID}."""
