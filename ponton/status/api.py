@@ -43,7 +43,7 @@ class IsSupervisor(BasePermission):
 @extend_schema_field(
     {
         "oneOf": [
-            {"type": "integer", "minimum": 1},
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             {"type": "string", "minLength": 1, "maxLength": 120},
         ]
     }
