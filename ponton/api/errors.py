@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.shortcuts import render
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -111,4 +112,5 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler400 (refused input, e.g. a NUL byte): the API's shape under /api/."""
     if request.path.startswith(API_PREFIX):
         return api_error(request, status_code=400, detail=str(exception), code="invalid")
-    return defaults.bad_request(request, exception)
+    # Django's default renders without the request: the help center's frame needs it.
+    return render(request, "400.html", status=400)

@@ -13,7 +13,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from ponton.accounts.models import User
 from ponton.accounts.services import create_api_token
-from ponton.conftest import KB
+from ponton.conftest import KB, has_human_exit
 
 CHAT = "/api/v1/chat/conversations"
 
@@ -141,7 +141,9 @@ def test_a_nul_byte_in_a_query_is_refused_by_the_api(
 def test_a_nul_byte_is_refused_by_the_help_center_search_and_the_staff_lists(
     client: Client, agent: User
 ) -> None:
-    assert client.get("/fr/search?q=box%00").status_code == 400
+    page = client.get("/fr/search?q=box%00")
+    assert page.status_code == 400
+    assert has_human_exit(page.content.decode(), "fr")
     client.force_login(agent)
     assert client.get("/fr/agent/search?q=a%00").status_code == 400
     assert client.get("/fr/agent/?queue=%00").status_code == 400
@@ -200,13 +202,12 @@ def test_the_document_states_the_constraints_the_code_enforces(document: dict[st
 def test_the_reference_is_published_with_the_help_center_in_french_and_english(
     client: Client, db: None, lang: str, heading: str, errors: str
 ) -> None:
-    from ponton.conftest import has_human_exit
-
     response = client.get("/api/docs/", HTTP_ACCEPT_LANGUAGE=lang)
     assert response.status_code == 200
     html = response.content.decode()
     assert heading in html and errors in html
     assert has_human_exit(html, lang)
+    assert client.get("/fr/", HTTP_ACCEPT_LANGUAGE=lang).content.count(b'href="/api/docs/"') == 1
     assert 'class="topbar"' in html and 'class="footer"' in html  # the product's own frame
     # Every operation of the document, with its refusals; nothing loaded from elsewhere.
     for path in ("/api/v1/chat/conversations", "/api/v1/voice/incoming", "/api/v1/incidents"):
