@@ -37,7 +37,9 @@ class TwimlRequestSerializer(serializers.Serializer):
     SpeechResult = serializers.CharField(required=False)
     RecordingUrl = serializers.URLField(required=False)
     CallStatus = serializers.CharField(required=False)
-    CallDuration = serializers.IntegerField(required=False)
+    CallDuration = serializers.IntegerField(
+        min_value=0, max_value=calls.MAX_CALL_SECONDS, required=False
+    )
     DialCallStatus = serializers.CharField(required=False)
     QueueResult = serializers.CharField(required=False)
 
@@ -140,7 +142,9 @@ class CallEventSerializer(StrictSerializer):
     agent = serializers.CharField(
         max_length=150, required=False, allow_blank=True, help_text="Username or extension."
     )
-    duration = serializers.IntegerField(min_value=0, required=False, help_text="Seconds.")
+    duration = serializers.IntegerField(
+        min_value=0, max_value=calls.MAX_CALL_SECONDS, required=False, help_text="Seconds."
+    )
     recording_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     direction = serializers.ChoiceField(choices=["inbound", "outbound"], default="inbound")
 
