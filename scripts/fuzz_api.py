@@ -105,6 +105,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument("--examples", type=int, default=15)
+    parser.add_argument("--workers", default="1", help="schemathesis workers (1: reproducible)")
     options = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.gettempdir()}/ponton-fuzz.sqlite3")
     # Rate limits are part of the contract (429 is documented); here they would only slow the run.
@@ -149,6 +150,8 @@ def main() -> int:
             "--max-examples",
             str(options.examples),
             "--no-color",
+            "--workers",
+            options.workers,
             # Reproducible: no examples remembered from earlier runs.
             "--generation-database",
             "none",
