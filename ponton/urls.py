@@ -4,6 +4,8 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path
 
+from ponton.api import views as api_views
+
 
 def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
@@ -14,8 +16,12 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     return HttpResponsePermanentRedirect(static("ponton/favicon.svg"))
 
 
+handler400 = "ponton.api.errors.bad_request"
+handler404 = "ponton.api.errors.page_not_found"
+
 urlpatterns = [
     path("api/v1/", include("ponton.api.urls")),
+    path("api/docs/", api_views.docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", health),

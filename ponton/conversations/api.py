@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
@@ -20,6 +20,7 @@ from ponton.accounts.models import Team, User
 from ponton.conversations import access, lifecycle
 from ponton.conversations.models import Conversation, State, Status
 from ponton.conversations.serializers import MessageSerializer, message_json
+from ponton.inputs import AFTER_SCHEMA, StrictSerializer, id_or_none, text_field
 
 MAX_LIMIT = 200
 
@@ -64,12 +65,12 @@ class ThreadSerializer(serializers.Serializer):
     messages = MessageSerializer(many=True)
 
 
-class ReplySerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
+class ReplySerializer(StrictSerializer):
+    text = text_field(max_length=5000)
     internal = serializers.BooleanField(default=False, help_text="A note for colleagues only.")
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(StrictSerializer):
     agent = serializers.CharField(
         required=False, allow_null=True, help_text="Username; null puts it back in the queue."
     )
@@ -77,7 +78,7 @@ class AssignSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class StatusSerializer(serializers.Serializer):
+class StatusSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Status.choices)
 
 
@@ -133,7 +134,9 @@ class ConversationListView(APIView):
             OpenApiParameter("status", str, enum=Status.values, required=False),
             OpenApiParameter("assignee", str, required=False, description="A username, or `me`."),
             OpenApiParameter("team", str, required=False, description="A team slug."),
-            OpenApiParameter("limit", int, required=False),
+            OpenApiParameter(
+                "limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, required=False
+            ),
         ],
         responses=ListSerializer,
     )
@@ -146,8 +149,8 @@ class ConversationListView(APIView):
         )
         params = request.query_params
         for name, values in (("state", State.values), ("status", Status.values)):
-            value = params.get(name, "")
-            if value:
+            if name in params:
+                value = params[name]
                 if value not in values:
                     raise ValidationError({name: f"One of {', '.join(values)}."})
                 conversations = conversations.filter(**{name: value})
@@ -159,7 +162,7 @@ class ConversationListView(APIView):
         if params.get("team"):
             conversations = conversations.filter(team__slug=params["team"])
         limit = params.get("limit", "50")
-        if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+        if not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
             raise ValidationError({"limit": f"A number from 1 to {MAX_LIMIT}."})
         return Response({"results": [_summary(c) for c in conversations[: int(limit)]]})
 
@@ -175,19 +178,21 @@ class ConversationDetailView(APIView):
 
 class ConversationMessagesView(APIView):
     permission_classes = [IsAgent]
+    conflicts = True  # the lifecycle's transitions: 409
 
     @extend_schema(
         operation_id="conversations_messages",
-        parameters=[OpenApiParameter("after", int, required=False)],
+        parameters=[OpenApiParameter("after", AFTER_SCHEMA, required=False)],
         responses=ThreadSerializer,
     )
     def get(self, request: Request, conversation_id: int) -> Response:
         """The thread after a last seen message id: what a page re-reads after a push."""
         conversation = access.access_conversation(request.user, conversation_id)
         after = request.query_params.get("after", "")
-        if after and not after.isdigit():
+        after_id = id_or_none(after)
+        if after and after_id is None:
             raise ValidationError({"after": "A message id."})
-        messages = access.messages_after(conversation, int(after) if after else None, staff=True)
+        messages = access.messages_after(conversation, after_id, staff=True)
         return Response(
             {
                 "state": conversation.state,
@@ -200,6 +205,18 @@ class ConversationMessagesView(APIView):
         operation_id="conversations_reply",
         request=ReplySerializer,
         responses={201: MessageSerializer},
+        examples=[
+            OpenApiExample(
+                "A reply",
+                value={"text": "Bonjour, je relance votre box à distance.", "internal": False},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A note for colleagues",
+                value={"text": "Client déjà rappelé hier.", "internal": True},
+                request_only=True,
+            ),
+        ],
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Answer the customer on their channel (the conversation becomes `with_human`),
@@ -221,11 +238,16 @@ class ConversationMessagesView(APIView):
 
 class AssignView(APIView):
     permission_classes = [IsAgent]
+    conflicts = True
 
     @extend_schema(
         operation_id="conversations_assign",
         request=AssignSerializer,
         responses=ConversationSummarySerializer,
+        examples=[
+            OpenApiExample("Take it", value={"agent": "agent"}, request_only=True),
+            OpenApiExample("Back to the queue", value={"agent": None}, request_only=True),
+        ],
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Assign to an agent, transfer to a team (with a note), or put back in the queue."""
@@ -254,11 +276,13 @@ class AssignView(APIView):
 
 class StatusView(APIView):
     permission_classes = [IsAgent]
+    conflicts = True
 
     @extend_schema(
         operation_id="conversations_status",
         request=StatusSerializer,
         responses=ConversationSummarySerializer,
+        examples=[OpenApiExample("Solved", value={"status": "solved"}, request_only=True)],
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Set the status: `solved` sends the customer a satisfaction survey, `closed` ends it."""

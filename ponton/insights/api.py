@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ponton.inputs import ID_SCHEMA, id_or_none
 from ponton.insights.kpis import Filters, Period, quantities
 
 DEFAULT_DAYS = 30
@@ -42,10 +43,10 @@ def parse_instant(value: str, name: str) -> datetime:
 
 
 def period_from(params: Any) -> Period:
-    until = parse_instant(params["until"], "until") if params.get("until") else timezone.now()
+    until = parse_instant(params["until"], "until") if "until" in params else timezone.now()
     since = (
         parse_instant(params["since"], "since")
-        if params.get("since")
+        if "since" in params
         else until - timedelta(days=DEFAULT_DAYS)
     )
     if since >= until:
@@ -55,13 +56,17 @@ def period_from(params: Any) -> Period:
 
 def filters_from(params: Any) -> Filters:
     team = params.get("team", "").strip()
-    if team and not team.isdigit():
+    team_id = id_or_none(team)
+    if team and not team_id:
         raise ValidationError({"team": "A team id."})
+    language = params.get("language", "").strip()
+    if language not in ("", "fr", "en"):
+        raise ValidationError({"language": "fr or en."})
     return Filters(
         channel=params.get("channel", "").strip(),
-        language=params.get("language", "").strip(),
+        language=language,
         segment=params.get("segment", "").strip(),
-        team=int(team) if team else None,
+        team=team_id,
     )
 
 
@@ -76,7 +81,7 @@ class KpisView(APIView):
             OpenApiParameter("channel", str, required=False),
             OpenApiParameter("language", str, enum=["fr", "en"], required=False),
             OpenApiParameter("segment", str, required=False),
-            OpenApiParameter("team", int, required=False),
+            OpenApiParameter("team", ID_SCHEMA, required=False),
         ],
         responses=OpenApiTypes.OBJECT,
     )

@@ -12,7 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, BasePermission
@@ -21,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ponton.clientip import ClientAddressThrottle
+from ponton.inputs import MAX_ID, StrictSerializer
 from ponton.status import services
 from ponton.status.models import Component, Impact, Incident, Phase
 
@@ -32,6 +38,20 @@ class IsSupervisor(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_supervisor)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            {"type": "string", "minLength": 1, "maxLength": 120},
+        ]
+    }
+)
+class ComponentRefField(serializers.CharField):
+    """A component named by its id (a number) or its slug or name (a string)."""
+
+    json_types = (int, str)
 
 
 class ComponentSerializer(serializers.Serializer):
@@ -85,7 +105,7 @@ class NoticeSerializer(serializers.Serializer):
     incidents = NoticeItemSerializer(many=True)
 
 
-class DeclareSerializer(serializers.Serializer):
+class DeclareSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     message = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     lang = serializers.ChoiceField(
@@ -99,7 +119,9 @@ class DeclareSerializer(serializers.Serializer):
         choices=[Impact.DEGRADED, Impact.PARTIAL_OUTAGE, Impact.MAJOR_OUTAGE]
     )
     components = serializers.ListField(
-        child=serializers.CharField(max_length=120), help_text="Component ids or names."
+        child=ComponentRefField(max_length=120),
+        min_length=1,
+        help_text="Component ids or names.",
     )
     plans = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     segments = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
@@ -108,7 +130,7 @@ class DeclareSerializer(serializers.Serializer):
     next_update_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, required=False)
 
 
-class UpdateInSerializer(serializers.Serializer):
+class UpdateInSerializer(StrictSerializer):
     status = serializers.ChoiceField(
         choices=[Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.MONITORING, Phase.RESOLVED]
     )
@@ -120,7 +142,12 @@ class UpdateInSerializer(serializers.Serializer):
 
 
 def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang", "") or getattr(request, "LANGUAGE_CODE", "fr")
+    if "lang" in request.query_params:
+        lang = request.query_params["lang"]
+        if lang not in ("fr", "en"):
+            raise ValidationError({"lang": "fr or en."})
+        return lang
+    lang = getattr(request, "LANGUAGE_CODE", "fr")
     return lang if lang in ("fr", "en") else "fr"
 
 
@@ -261,6 +288,18 @@ class IncidentsView(APIView):
         operation_id="incident_declare",
         request=DeclareSerializer,
         responses={201: IncidentSerializer},
+        examples=[
+            OpenApiExample(
+                "A fibre outage",
+                value={
+                    "title": "Coupure fibre à Lyon",
+                    "message": "Nos équipes sont sur place.",
+                    "impact": "partial_outage",
+                    "components": ["fibre-internet"],
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         """Declare an incident on some components: banners, the status page and the
@@ -291,11 +330,19 @@ class IncidentsView(APIView):
 
 class IncidentUpdatesView(APIView):
     permission_classes = [IsSupervisor]
+    conflicts = True  # an incident already resolved: 409
 
     @extend_schema(
         operation_id="incident_update",
         request=UpdateInSerializer,
         responses={201: IncidentSerializer},
+        examples=[
+            OpenApiExample(
+                "Found",
+                value={"status": "identified", "message": "Un câble a été sectionné."},
+                request_only=True,
+            )
+        ],
         parameters=[OpenApiParameter("incident_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
     )
     def post(self, request: Request, incident_id: int) -> Response:

@@ -566,7 +566,9 @@ def post_update(
         )
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     if locked.resolved_at is not None:
-        raise ValidationError({"status": _("This incident is already resolved.")})
+        raise ValidationError(
+            {"status": ValidationError(_("This incident is already resolved."), code="conflict")}
+        )
     locked.phase = phase
     if phase == Phase.RESOLVED:
         locked.resolved_at = now

@@ -53,7 +53,7 @@ def test_article_search_defaults_to_french(client: Client, kb: KB) -> None:
 def test_article_search_refuses_an_unknown_language(client: Client, kb: KB, lang: str) -> None:
     response = client.get(ARTICLES, {"q": "facture", "lang": lang})
     assert response.status_code == 400
-    assert "lang" in response.json()
+    assert "lang" in response.json()["errors"]
 
 
 def test_article_search_without_a_query_is_a_bad_request(client: Client, kb: KB) -> None:

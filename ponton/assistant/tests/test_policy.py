@@ -464,7 +464,7 @@ def test_a_choice_that_was_never_offered_is_refused(
     )
 
     assert response.status_code == 400
-    assert "action" in response.json()
+    assert "action" in response.json()["errors"]
     conversation = Conversation.objects.get(pk=chat["id"])
     assert conversation.messages.count() == before
     assert conversation.state == State.ASSISTANT

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -22,6 +22,7 @@ from ponton.clientip import ClientAddressThrottle
 from ponton.connectors.voice import calls, line, menu, signature
 from ponton.connectors.voice.bridge import bridge_twiml
 from ponton.conversations.api import IsAgent
+from ponton.inputs import StrictSerializer
 
 TWIML = "text/xml"
 
@@ -36,7 +37,9 @@ class TwimlRequestSerializer(serializers.Serializer):
     SpeechResult = serializers.CharField(required=False)
     RecordingUrl = serializers.URLField(required=False)
     CallStatus = serializers.CharField(required=False)
-    CallDuration = serializers.IntegerField(required=False)
+    CallDuration = serializers.IntegerField(
+        min_value=0, max_value=calls.MAX_CALL_SECONDS, required=False
+    )
     DialCallStatus = serializers.CharField(required=False)
     QueueResult = serializers.CharField(required=False)
 
@@ -68,6 +71,7 @@ class _SignedWebhook(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     parser_classes = [FormParser]
+    signed = True  # X-Twilio-Signature: 403 without it
 
     def refused(self, request: Request) -> HttpResponse | None:
         if not signature.is_signed(
@@ -75,17 +79,27 @@ class _SignedWebhook(APIView):
             params=request.data,
             signature=request.headers.get(signature.HEADER, ""),
         ):
-            return HttpResponse(
-                "Invalid or missing X-Twilio-Signature.", status=403, content_type="text/plain"
-            )
+            raise PermissionDenied("Invalid or missing X-Twilio-Signature.")
         if not str(request.data.get("CallSid", "")).strip():
-            return HttpResponse("CallSid is required.", status=400, content_type="text/plain")
+            raise ValidationError({"CallSid": "This field is required."})
         return None
 
 
 _SCHEMA = {
     "request": {"application/x-www-form-urlencoded": TwimlRequestSerializer},
-    "responses": {(200, TWIML): OpenApiTypes.STR, 403: None},
+    "examples": [
+        OpenApiExample(
+            "A call",
+            value={
+                "CallSid": "CA0123",
+                "From": "+33612345678",
+                "To": "+33900000000",
+                "Digits": "1",
+            },
+            request_only=True,
+        )
+    ],
+    "responses": {(200, TWIML): OpenApiTypes.STR},
 }
 
 
@@ -121,14 +135,16 @@ class VoiceBridgeView(_SignedWebhook):
         return self.refused(request) or _xml(bridge_twiml(callback_id))
 
 
-class CallEventSerializer(serializers.Serializer):
+class CallEventSerializer(StrictSerializer):
     event = serializers.ChoiceField(choices=list(calls.Event.ALL))
     call_id = serializers.CharField(max_length=64)
     # "from"/"to" are Python keywords: declared below.
     agent = serializers.CharField(
         max_length=150, required=False, allow_blank=True, help_text="Username or extension."
     )
-    duration = serializers.IntegerField(min_value=0, required=False, help_text="Seconds.")
+    duration = serializers.IntegerField(
+        min_value=0, max_value=calls.MAX_CALL_SECONDS, required=False, help_text="Seconds."
+    )
     recording_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     direction = serializers.ChoiceField(choices=["inbound", "outbound"], default="inbound")
 
@@ -154,7 +170,21 @@ class VoiceEventsView(APIView):
     permission_classes = [IsAgent]
 
     @extend_schema(
-        operation_id="voice_events", request=CallEventSerializer, responses={200: CallSerializer}
+        operation_id="voice_events",
+        request=CallEventSerializer,
+        responses={200: CallSerializer},
+        examples=[
+            OpenApiExample(
+                "The phone rings",
+                value={
+                    "event": "ringing",
+                    "call_id": "c-1",
+                    "from": "+33612345678",
+                    "agent": "agent",
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         """A phone system's call event: `ringing` pops the caller's context on the agent's

@@ -34,6 +34,9 @@ POP_JOURNEY = 12
 POP_TRANSCRIPT = 8
 _CALLER_NAMESPACE = uuid.UUID("5b0c8c59-8a5e-4f37-9d0b-2f0c6a4e7c1d")
 
+# No call lasts a week; a larger duration is an error, and would not fit the column.
+MAX_CALL_SECONDS = 7 * 24 * 3600
+
 
 class Event:
     RINGING = "ringing"
@@ -220,7 +223,7 @@ def end_call(
         duration = int((now - call.answered_at).total_seconds())
     elif duration is None:
         duration = int((now - call.started_at).total_seconds())
-    call.duration_seconds = max(0, int(duration))
+    call.duration_seconds = min(max(0, int(duration)), MAX_CALL_SECONDS)
     if outcome:
         call.outcome = outcome
     elif call.answered_at is not None and call.source != CallSource.MENU:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,25 +18,28 @@ from ponton.connectors.webchat import services
 from ponton.conversations.access import messages_after
 from ponton.conversations.models import Conversation
 from ponton.conversations.serializers import MessageSerializer, message_json
+from ponton.inputs import AFTER_SCHEMA, StrictSerializer, id_or_none, text_field
 
 TOKEN_HEADER = "X-Conversation-Token"
 
 
-class CustomerSerializer(serializers.Serializer):
+class CustomerSerializer(StrictSerializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     name = serializers.CharField(required=False, allow_blank=True, max_length=150)
 
 
-class StartSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
+class StartSerializer(StrictSerializer):
+    text = text_field(max_length=5000)
     lang = serializers.ChoiceField(choices=["fr", "en"], required=False)
     customer = CustomerSerializer(required=False)
     client_msg_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 
-class PostSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000, required=False)
-    action = serializers.CharField(max_length=120, required=False)
+class ChatPostSerializer(StrictSerializer):
+    text = text_field(max_length=5000, required=False)
+    action = serializers.CharField(
+        min_length=1, max_length=120, required=False, help_text="An offered choice's id."
+    )
     client_msg_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -55,6 +58,14 @@ class ConversationSerializer(serializers.Serializer):
 class ChatThreadSerializer(serializers.Serializer):
     state = serializers.CharField()
     messages = MessageSerializer(many=True)
+
+
+def _token(request: Request) -> str:
+    """The conversation's token: without one, 401 (a wrong one is the same 404 as no conversation)."""
+    token = request.headers.get(TOKEN_HEADER, "")
+    if not token:
+        raise NotAuthenticated(f"The {TOKEN_HEADER} header is required.")
+    return token
 
 
 def _thread(conversation: Conversation, after: int | None) -> dict[str, Any]:
@@ -92,7 +103,21 @@ class ChatStartView(APIView):
     throttle_classes = [ClientAddressThrottle]
 
     @extend_schema(
-        operation_id="chat_start", request=StartSerializer, responses={201: ConversationSerializer}
+        operation_id="chat_start",
+        request=StartSerializer,
+        responses={201: ConversationSerializer},
+        examples=[
+            OpenApiExample(
+                "A first message",
+                value={
+                    "text": "Ma box ne se connecte plus depuis ce matin",
+                    "lang": "fr",
+                    "customer": {"email": "camille@example.com", "name": "Camille"},
+                    "client_msg_id": "m-1",
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         """Open a conversation with the assistant (the web widget's first message)."""
@@ -125,6 +150,7 @@ class ChatStartView(APIView):
 
 class ChatMessagesView(APIView):
     permission_classes = [AllowAny]
+    conflicts = True  # the lifecycle's transitions: 409
 
     def get_throttles(self) -> list[Any]:
         """Sending is limited; reading after a push is not."""
@@ -134,27 +160,36 @@ class ChatMessagesView(APIView):
 
     @extend_schema(
         operation_id="chat_messages_list",
-        parameters=[TOKEN_PARAMETER, OpenApiParameter("after", int, required=False)],
+        parameters=[TOKEN_PARAMETER, OpenApiParameter("after", AFTER_SCHEMA, required=False)],
         responses=ChatThreadSerializer,
     )
     def get(self, request: Request, conversation_id: int) -> Response:
         """Messages after a given id (all when absent), and the conversation's state."""
-        conversation = services.access_chat(conversation_id, request.headers.get(TOKEN_HEADER, ""))
+        conversation = services.access_chat(conversation_id, _token(request))
         after = request.query_params.get("after", "")
-        if after and not after.isdigit():
+        after_id = id_or_none(after)
+        if after and after_id is None:
             raise ValidationError({"after": "Must be a message id."})
-        return Response(_thread(conversation, int(after) if after else None))
+        return Response(_thread(conversation, after_id))
 
     @extend_schema(
         operation_id="chat_messages_create",
         parameters=[TOKEN_PARAMETER],
-        request=PostSerializer,
+        request=ChatPostSerializer,
         responses={201: ChatThreadSerializer},
+        examples=[
+            OpenApiExample(
+                "A message",
+                value={"text": "Toujours rien", "client_msg_id": "m-2"},
+                request_only=True,
+            ),
+            OpenApiExample("Ask for a person", value={"action": "human"}, request_only=True),
+        ],
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         """Send a message, or pick an offered choice with {"action": ID}."""
-        conversation = services.access_chat(conversation_id, request.headers.get(TOKEN_HEADER, ""))
-        body = PostSerializer(data=request.data)
+        conversation = services.access_chat(conversation_id, _token(request))
+        body = ChatPostSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:

@@ -57,14 +57,14 @@ def test_bad_input_gets_clear_errors(client: Client, fibre: Component, superviso
         **auth,
     )
     assert unknown.status_code == 400
-    assert "Nowhere" in str(unknown.json()["components"])
+    assert "Nowhere" in str(unknown.json()["errors"]["components"])
     bad_impact = client.post(
         "/api/v1/incidents",
         {**BODY, "impact": "apocalypse", "components": [fibre.pk]},
         content_type="application/json",
         **auth,
     )
-    assert bad_impact.status_code == 400 and "impact" in bad_impact.json()
+    assert bad_impact.status_code == 400 and "impact" in bad_impact.json()["errors"]
     missing = client.post(
         "/api/v1/incidents/999/updates",
         {"status": "resolved", "message": "x"},

@@ -96,11 +96,20 @@ def test_an_agent_may_be_named_by_extension(client: Client, agent: Any) -> None:
 def test_an_unknown_agent_or_event_is_refused_with_its_reason(client: Client, agent: Any) -> None:
     token = create_api_token(agent)
     unknown = _post(client, token, event="ringing", call_id="pbx-3", agent="nobody")
-    assert unknown.status_code == 400 and "agent" in unknown.json()
+    assert unknown.status_code == 400 and "agent" in unknown.json()["errors"]
     wrong = _post(client, token, event="picked_up", call_id="pbx-3")
-    assert wrong.status_code == 400 and "event" in wrong.json()
+    assert wrong.status_code == 400 and "event" in wrong.json()["errors"]
     bad_link = _post(client, token, event="ended", call_id="pbx-3", recording_url="ftp://x/y")
     assert bad_link.status_code == 400
+
+
+def test_a_call_longer_than_the_column_holds_is_refused_not_a_server_error(
+    client: Client, agent: Any
+) -> None:
+    token = create_api_token(agent)
+    _post(client, token, event="ringing", call_id="pbx-9", **{"from": "+33700000009"})
+    endless = _post(client, token, event="ended", call_id="pbx-9", duration=2**31)
+    assert endless.status_code == 400 and "duration" in endless.json()["errors"]
 
 
 def test_a_customer_or_no_token_cannot_post_call_events(client: Client, customer: Any) -> None:

@@ -1,0 +1,117 @@
+"""Text the database can store: no NUL character, no lone UTF-16 surrogate.
+
+PostgreSQL refuses both (SQLite takes them), so a search or a filter carrying one
+would fail on one database and not on the other. Refusing them at the door, with
+400, makes every page and every API operation behave the same on both."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import BadRequest
+from django.core.validators import RegexValidator
+from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def is_storable(text: str) -> bool:
+    return _UNSTORABLE.search(text) is None
+
+
+def _all_storable(pairs: Iterable[tuple[str, list[str]]]) -> bool:
+    return all(is_storable(key) and all(map(is_storable, values)) for key, values in pairs)
+
+
+class RefuseUnstorableInput:
+    """Middleware: a query string or form field the database could not store is a 400
+    (Django's handler400: the API's error shape under /api/, a page elsewhere)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        storable = _all_storable(request.GET.lists())
+        # The API reads multipart bodies nowhere: it answers them 415 without parsing.
+        api_multipart = request.path.startswith("/api/") and request.content_type == _FORM_TYPES[1]
+        if (
+            storable
+            and request.method == "POST"
+            and request.content_type in _FORM_TYPES
+            and not api_multipart
+        ):
+            try:
+                storable = _all_storable(request.POST.lists())
+            except MultiPartParserError as error:
+                raise BadRequest(str(error)) from error
+        if not storable:
+            raise BadRequest(_("Text may not contain NUL characters or lone surrogates."))
+        return self.get_response(request)
+
+
+# The largest id a BigAutoField holds: a larger one names nothing and cannot be queried.
+MAX_ID = 2**63 - 1
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+AFTER_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+
+
+def id_or_none(value: str) -> int | None:
+    """A query string's id (digits, within MAX_ID), or None when it is not one."""
+    if not value.isascii() or not value.isdigit() or int(value) > MAX_ID:
+        return None
+    return int(value)
+
+
+def text_field(*, max_length: int, **kwargs: Any) -> serializers.CharField:
+    """A text the customer or agent writes: at least one visible character (the document
+    says so with a pattern, as the service refuses a blank one)."""
+    return serializers.CharField(
+        max_length=max_length,
+        validators=[
+            RegexValidator(r"\S", message=gettext_lazy("Write at least one visible character."))
+        ],
+        **kwargs,
+    )
+
+
+def _json_type_ok(field: serializers.Field, value: Any) -> bool:
+    if value is None:
+        return bool(getattr(field, "allow_null", False))
+    if hasattr(field, "json_types"):  # a field that says which JSON types it takes
+        return isinstance(value, field.json_types) and not isinstance(value, bool)
+    if isinstance(field, serializers.BooleanField):
+        return isinstance(value, bool)
+    if isinstance(field, serializers.IntegerField):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(
+        field, serializers.CharField | serializers.ChoiceField | serializers.DateTimeField
+    ):
+        return isinstance(value, str)
+    if isinstance(field, serializers.ListField):
+        return isinstance(value, list) and all(_json_type_ok(field.child, v) for v in value)
+    if isinstance(field, serializers.Serializer | serializers.DictField):
+        return isinstance(value, dict)
+    return True
+
+
+# A JSON body typed as the OpenAPI document says: 0 is not a string, "1" is not a
+# number, 1 is not `true` (DRF's fields would coerce them). No docstring: drf-spectacular
+# would copy it into every body's description.
+class StrictSerializer(serializers.Serializer):
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            wrong = {
+                name: [gettext_lazy("Not the type the document gives.")]
+                for name, field in self.fields.items()
+                if name in data and not _json_type_ok(field, data[name])
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
