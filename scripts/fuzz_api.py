@@ -109,7 +109,8 @@ def main() -> int:
     options = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.gettempdir()}/ponton-fuzz.sqlite3")
     # Rate limits are part of the contract (429 is documented); here they would only slow the run.
-    os.environ.setdefault("API_ANON_RATE", "100000/minute")
+    for limit in ("API_ANON_RATE", "PONTON_CHAT_CONVERSATION_RATE", "PONTON_CHAT_ADDRESS_RATE"):
+        os.environ.setdefault(limit, "100000/minute")
     fresh_database()
     tokens = {
         r: manage("create-api-token", r).strip().splitlines()[-1]
