@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from ponton.connectors.voice import callbacks, calls, line
 from ponton.connectors.voice.models import Call, Outcome
 from ponton.knowledge.models import Category
+from ponton.pages import may_read_database
 
 register = template.Library()
 
@@ -19,11 +20,8 @@ register = template.Library()
 def support_line(context: dict[str, Any]) -> line.SupportLine | None:
     """The number, hours and wait to show; None (show nothing) when no number is set.
 
-    On a page no URL matched (the 404 page), the number alone: Django renders it on a
-    thread of its own whose database connection nothing would close."""
-    request = context.get("request")
-    live = request is None or getattr(request, "resolver_match", None) is not None
-    return line.support_line(live=live)
+    On the 404 page, the number alone, without hours and wait."""
+    return line.support_line(live=may_read_database(context))
 
 
 @register.simple_tag

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 
 from ponton.journeys.models import EventKind
 from ponton.journeys.services import record_request_event
+from ponton.pages import may_read_database
 from ponton.status import services
 from ponton.status.models import IncidentContact
 
@@ -63,11 +64,9 @@ def _record_seen(request: Any, shown: list[services.LiveIncident]) -> None:
 def incident_banner(context: template.Context) -> dict[str, Any]:
     """The incidents that concern the visitor, with what is known, the next update, a way
     to be told when it is fixed, and the way to a person beside it."""
-    request = context.get("request")
-    if request is not None and getattr(request, "resolver_match", None) is None:
-        # The 404 page: Django renders it on a thread whose database connection nothing
-        # would close, so it reads nothing.
+    if not may_read_database(context):  # the 404 page
         return {"banners": [], "crisis": False}
+    request = context.get("request")
     user = getattr(request, "user", None)
     now = timezone.now()
     shown = services.banners_for(user, now)
