@@ -9,14 +9,16 @@ through the service functions, as an editor or an import would build it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from ponton.accounts.models import CustomerProfile, Role, Team, User
 from ponton.assistant import knowledge_model
@@ -436,6 +438,23 @@ def browser() -> Iterator[Any]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+T = TypeVar("T")
+
+
+def off_loop(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run `work` in a thread of its own: Playwright's sync API keeps an event loop in
+    the test's thread, where the realtime pushes after commit (async_to_sync) may not run."""
+
+    def closing() -> T:
+        try:
+            return work(*args, **kwargs)
+        finally:
+            connections.close_all()  # the thread's own connection, not left open
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(closing).result()
 
 
 def exits_in_viewport_js(scope: str = "") -> str:

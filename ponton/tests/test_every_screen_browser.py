@@ -9,16 +9,14 @@ resizing, which lays it out again: the whole walk takes well under a minute.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 
-from ponton.conftest import exits_in_viewport_js
+from ponton.conftest import exits_in_viewport_js, off_loop
 from ponton.conversations import lifecycle
 from ponton.conversations.models import ConversationChannel
 from ponton.demo.loader import load_demo
@@ -141,42 +139,37 @@ def _sign_in(page: Any, base: str) -> None:
 
 
 def _load_demo_with_one_request() -> int:
-    try:
-        load_demo(with_history=False)
-        client = get_user_model().objects.get(username="client")
-        # A business customer with every product, so that every targeted article is theirs.
-        profile = client.profile
-        profile.segment, profile.modules = "business", ["fibre", "tv", "mobile", "bureau"]
-        profile.save()
-        # An incident open: its banner is on every page, beside the way to a person.
-        status.declare_incident(
-            status.IncidentFields(
-                title_fr="Coupure de la fibre dans le quartier Saint-Michel et alentours",
-                title_en="Fibre outage in the Saint-Michel area and around it",
-                message_fr="Nos techniciens sont sur place ; le service revient progressivement.",
-                message_en="Our technicians are on site; service is coming back gradually.",
-                impact="major_outage",
-                components=["fibre-internet"],
-            ),
-            by=None,
-        )
-        opened = lifecycle.open_conversation(
-            channel=ConversationChannel.WEB_FORM,
-            first_message="Ma box redémarre toute seule plusieurs fois par jour depuis le "
-            "changement de forfait, https://espace.hirondelle.example/assistance/diagnostic",
-            customer=client,
-            wants_person=True,
-        )
-        return opened.conversation.pk
-    finally:
-        connections.close_all()
+    load_demo(with_history=False)
+    client = get_user_model().objects.get(username="client")
+    # A business customer with every product, so that every targeted article is theirs.
+    profile = client.profile
+    profile.segment, profile.modules = "business", ["fibre", "tv", "mobile", "bureau"]
+    profile.save()
+    # An incident open: its banner is on every page, beside the way to a person.
+    status.declare_incident(
+        status.IncidentFields(
+            title_fr="Coupure de la fibre dans le quartier Saint-Michel et alentours",
+            title_en="Fibre outage in the Saint-Michel area and around it",
+            message_fr="Nos techniciens sont sur place ; le service revient progressivement.",
+            message_en="Our technicians are on site; service is coming back gradually.",
+            impact="major_outage",
+            components=["fibre-internet"],
+        ),
+        by=None,
+    )
+    opened = lifecycle.open_conversation(
+        channel=ConversationChannel.WEB_FORM,
+        first_message="Ma box redémarre toute seule plusieurs fois par jour depuis le "
+        "changement de forfait, https://espace.hirondelle.example/assistance/diagnostic",
+        customer=client,
+        wants_person=True,
+    )
+    return opened.conversation.pk
 
 
 @pytest.fixture
 def demo(transactional_db: None) -> int:
-    # Outside the browser's thread: announcing the request needs a thread with no event loop.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(_load_demo_with_one_request).result()
+    return off_loop(_load_demo_with_one_request)
 
 
 def test_every_customer_page_fits_every_screen_and_keeps_the_way_to_a_person(

@@ -6,8 +6,6 @@ Skipped when Debian's Chromium is not installed, unless PONTON_REQUIRE_BROWSER=1
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,10 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connections
 
 from ponton.accounts.models import User
-from ponton.conftest import KB, PASSWORD, PHONE, exits_in_viewport_js
+from ponton.conftest import KB, PASSWORD, PHONE, exits_in_viewport_js, off_loop
 from ponton.conversations import lifecycle
 from ponton.conversations.models import Author, Conversation, State, Status
 
@@ -154,19 +151,6 @@ def test_on_a_phone_the_open_widget_fills_the_screen_with_the_exit_in_view(
 # What the customer meets after a handoff -------------------------------------------------
 
 
-def _off_thread(work: Callable[[], Any]) -> Any:
-    """Run an agent's action outside the browser's thread: announcing it needs no event loop."""
-
-    def run() -> Any:
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result()
-
-
 def test_writing_in_a_solved_chat_reopens_it_in_place_with_the_advisor_who_handled_it(
     page: Any, live_server: Any, kb: KB, agent: User
 ) -> None:
@@ -182,7 +166,7 @@ def test_writing_in_a_solved_chat_reopens_it_in_place_with_the_advisor_who_handl
         lifecycle.reply_as_agent(conversation, agent=agent, text="C'est réglé, bonne journée !")
         lifecycle.set_status(conversation, status=Status.SOLVED, by=agent)
 
-    _off_thread(solve)
+    off_loop(solve)
     expect(panel.locator(".pw-agent")).to_contain_text("C'est réglé")
     expect(panel.locator(".pw-status")).to_contain_text("Écrivez ici pour la reprendre")
 

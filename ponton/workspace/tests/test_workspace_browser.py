@@ -6,18 +6,15 @@ editor keeping its review date."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 
 from ponton.accounts.models import Role, Team, User
-from ponton.conftest import DESKTOP, KB, PASSWORD, PHONE
+from ponton.conftest import DESKTOP, KB, PASSWORD, PHONE, off_loop
 from ponton.conversations import lifecycle
 from ponton.conversations.models import Conversation, State
 from ponton.knowledge.selectors import article_url
@@ -26,21 +23,6 @@ from ponton.knowledge.services import record_feedback
 pytestmark = pytest.mark.browser
 
 CHAT = "/api/v1/chat/conversations"
-T = TypeVar("T")
-
-
-def off_loop(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run `work` in a thread of its own: Playwright's sync API keeps an event loop in
-    the test's thread, where the realtime pushes after commit (async_to_sync) may not run."""
-
-    def closing() -> T:
-        try:
-            return work(*args, **kwargs)
-        finally:
-            connections.close_all()  # the thread's own connection, not left open
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(closing).result()
 
 
 def _chat(text: str, *, customer: User | None = None) -> Conversation:
