@@ -253,13 +253,24 @@ USE_TZ = True
 
 # Static files ---------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+# Where `ponton collectstatic` gathers them for the reverse proxy to serve: outside the data
+# folder (kept 0700) so the proxy's user can read them (deploy/nginx/ponton.conf). They are
+# public: collected readable by all (0644, folders 0755), unlike what the data folder holds.
+STATIC_ROOT = Path(envstr("PONTON_STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
+try:
+    STATIC_ROOT.mkdir(parents=True)
+    if not STATIC_ROOT.is_relative_to(DATA_DIR):
+        STATIC_ROOT.chmod(0o755)
+except FileExistsError:
+    pass
 # Channels are vertical slices that carry their own static files (the chat widget).
 STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "connectors" / "webchat" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
