@@ -15,9 +15,11 @@ request_id: ContextVar[str] = ContextVar("ponton_request_id", default="")
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds `request_id` to every record (empty outside a request)."""
+    """Adds `request_id` to every record (empty outside a request). Django logs a 4xx
+    after the middleware has finished, with the request attached: its id is read there."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", ""):
-            record.request_id = request_id.get()
+            attached = getattr(getattr(record, "request", None), "request_id", "")
+            record.request_id = request_id.get() or attached
         return True

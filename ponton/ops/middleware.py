@@ -27,6 +27,12 @@ def _id_for(request: HttpRequest) -> str:
     return uuid.uuid4().hex
 
 
+def _identify(request: HttpRequest) -> str:
+    identifier = _id_for(request)
+    request.request_id = identifier  # type: ignore[attr-defined]
+    return identifier
+
+
 def _record(request: HttpRequest, response: HttpResponseBase, started: float) -> None:
     match = getattr(request, "resolver_match", None)
     view = (match.view_name or match.route) if match else UNMATCHED
@@ -52,7 +58,7 @@ class ObservabilityMiddleware:
         if self.is_async:
             return self.__acall__(request)
         started = time.perf_counter()
-        token = request_id.set(_id_for(request))
+        token = request_id.set(_identify(request))
         try:
             response: HttpResponseBase = self.get_response(request)
             response["X-Request-ID"] = request_id.get()
@@ -63,7 +69,7 @@ class ObservabilityMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
-        token = request_id.set(_id_for(request))
+        token = request_id.set(_identify(request))
         try:
             get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
             response = await get_response(request)
