@@ -4,6 +4,7 @@ messages and handoffs once committed, the durable task queue as the database hol
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from ponton.accounts.models import User
 from ponton.connectors.webform.services import ContactRequest, request_contact
 from ponton.journeys.models import JourneyEvent
+from ponton.ops.tests.helpers import ponton
 from ponton.tasks.models import Task, TaskStatus
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +122,38 @@ def test_the_task_queue_shows_its_depth_and_how_late_it_runs(client: Client) -> 
     assert samples[("ponton_tasks", (("status", "running"),))] == 0
     assert samples[("ponton_task_queue_due", ())] == 2
     assert samples[("ponton_task_queue_lag_seconds", ())] == 180
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_shared_folder_any_process_answers_with_the_counts_of_all(
+    tmp_path: Path,
+) -> None:
+    from django.db import connection
+
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{config['NAME']}"
+    else:
+        auth = config["USER"] + (f":{config['PASSWORD']}" if config["PASSWORD"] else "")
+        url = f"postgres://{auth}@{config['HOST']}:{config['PORT'] or 5432}/{config['NAME']}"
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    env = {
+        "DATABASE_URL": url,
+        "PROMETHEUS_MULTIPROC_DIR": str(shared),
+        "PONTON_DATA_DIR": str(tmp_path),
+    }
+    requests = "from django.test import Client; c = Client(); c.get('/healthz'); c.get('/healthz')"
+    scrape = requests + "; print(c.get('/metrics').content.decode())"
+
+    first = ponton("shell", "-c", requests, env=env)
+    second = ponton("shell", "-c", scrape, env=env)
+
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(second.stdout.split("\n", 1)[1])
+        for sample in family.samples
+    }
+    key = (("method", "GET"), ("status", "200"), ("view", "healthz"))
+    assert samples[("ponton_http_requests_total", key)] == 4
