@@ -11,9 +11,11 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ponton.env import envbool, envemail, envint, envlist, envstr
@@ -78,9 +80,12 @@ INSTALLED_APPS = [
     "ponton.workspace",
     "ponton.privacy",
     "ponton.demo",
+    "ponton.ops",
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id (logs, X-Request-ID) and is counted with its latency.
+    "ponton.ops.middleware.ObservabilityMiddleware",
     "ponton.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -361,6 +366,35 @@ PONTON_SLA_AT_RISK_MINUTES = envint("PONTON_SLA_AT_RISK_MINUTES", 30, minimum=1)
 PONTON_ATTACHMENTS_DIR = Path(
     envstr("PONTON_ATTACHMENTS_DIR", str(DATA_DIR / "attachments"))
 ).resolve()
+# Or, when PONTON_S3_BUCKET is set, a private S3-compatible bucket that app processes on
+# several machines share. Files still reach people only through the app (its check, its
+# headers): the bucket is never public and no presigned link is handed out.
+PONTON_S3_BUCKET = envstr("PONTON_S3_BUCKET")
+PONTON_S3_ENDPOINT_URL = envstr("PONTON_S3_ENDPOINT_URL")  # empty: AWS
+PONTON_S3_REGION = envstr("PONTON_S3_REGION")
+PONTON_S3_PREFIX = envstr("PONTON_S3_PREFIX", "attachments")
+PONTON_S3_ADDRESSING_STYLE = envstr("PONTON_S3_ADDRESSING_STYLE")  # "path" for some servers
+_attachments: dict[str, Any]
+if PONTON_S3_BUCKET:
+    _attachments = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PONTON_S3_BUCKET,
+            "endpoint_url": PONTON_S3_ENDPOINT_URL or None,
+            "region_name": PONTON_S3_REGION or None,
+            # Empty: boto3's own chain (AWS_* variables, instance role).
+            "access_key": envstr("PONTON_S3_ACCESS_KEY_ID") or None,
+            "secret_key": envstr("PONTON_S3_SECRET_ACCESS_KEY") or None,
+            "location": PONTON_S3_PREFIX,
+            "addressing_style": PONTON_S3_ADDRESSING_STYLE or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    _attachments = {"BACKEND": "ponton.conversations.models.LocalAttachmentStorage"}
+STORAGES["attachments"] = _attachments
 # Request bodies are capped before they are read (413, ponton/bodylimit.py): the chat API,
 # every other page and API (the reply form of the customer space takes its files).
 PONTON_CHAT_MAX_BODY_BYTES = envint("PONTON_CHAT_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
@@ -407,9 +441,33 @@ PONTON_RETENTION_VISITOR_JOURNEY_DAYS = envint(
 # Links to call recordings are forgotten after this many days (about six months).
 PONTON_RECORDING_RETENTION_DAYS = envint("PONTON_RECORDING_RETENTION_DAYS", 183, minimum=1)
 
+# Operations (ponton/ops) -------------------------------------------------------------
+# /metrics answers the bearer token PONTON_METRICS_TOKEN, or without it the clients at these
+# addresses or networks (as seen behind PONTON_TRUSTED_PROXIES).
+PONTON_METRICS_TOKEN = envstr("PONTON_METRICS_TOKEN")
+PONTON_METRICS_ADDRESSES = envlist("PONTON_METRICS_ADDRESSES", ["127.0.0.1", "::1"])
+# "text" (default) or "json": one JSON object per line, with the request's id.
+PONTON_LOG_FORMAT = envstr("PONTON_LOG_FORMAT", "text").lower()
+if PONTON_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"PONTON_LOG_FORMAT must be text or json, got {PONTON_LOG_FORMAT!r}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ponton.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if PONTON_LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }

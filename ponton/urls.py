@@ -1,14 +1,10 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
 from ponton.api import views as api_views
-
-
-def health(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
@@ -24,7 +20,8 @@ urlpatterns = [
     path("api/docs/", api_views.docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("healthz", health),
+    # Liveness, readiness and Prometheus metrics (ponton/ops).
+    path("", include("ponton.ops.urls")),
     path("favicon.ico", favicon),
     # Answers only while the demo runs (PONTON_DEMO_BACKEND, set by `ponton demo`).
     path("demo-backend/", include("ponton.demo.backend")),

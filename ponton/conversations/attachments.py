@@ -1,6 +1,10 @@
 """Files attached to messages: checked by what they contain, stored outside the web
 root under random names, and handed out only to who may read the conversation.
 
+They are written and read through Django's storage API only (the field's storage,
+which is STORAGES["attachments"]: a local folder, or a private S3-compatible bucket
+when PONTON_S3_BUCKET is set), never through a path, so both work the same.
+
 The type is decided from the file's first bytes, never from its name or the
 browser's word; the name must still agree with the content, so a file that
 is both a PNG and an HTML page cannot be saved to the customer's disk as

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import os
 import secrets
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.base import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
@@ -198,8 +201,8 @@ class Message(models.Model):
         return f"{self.author}: {self.text[:60]}"
 
 
-@deconstructible(path="ponton.conversations.models.AttachmentStorage")
-class AttachmentStorage(FileSystemStorage):
+@deconstructible(path="ponton.conversations.models.LocalAttachmentStorage")
+class LocalAttachmentStorage(FileSystemStorage):
     """Files customers and agents attach live outside the web root (never under
     MEDIA_ROOT or STATIC_ROOT) and are only served by a view that checks who asks.
 
@@ -217,6 +220,54 @@ class AttachmentStorage(FileSystemStorage):
         if setting == "PONTON_ATTACHMENTS_DIR":
             self.__dict__.pop("base_location", None)
             self.__dict__.pop("location", None)
+
+
+@deconstructible(path="ponton.conversations.models.AttachmentStorage")
+class AttachmentStorage(Storage):
+    """Where attached files are kept: the storage named "attachments" in STORAGES,
+    the local folder or an S3-compatible bucket (settings.py), looked up at each
+    call so that the migrations record no backend and the code uses only the
+    storage API (open, save, delete, exists, listdir, size), never a path."""
+
+    @property
+    def backend(self) -> Storage:
+        return storages["attachments"]
+
+    def open(self, name: str, mode: str = "rb") -> File:
+        return self.backend.open(name, mode)
+
+    def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
+        return self.backend.save(name, content, max_length=max_length)
+
+    def generate_filename(self, filename: str | os.PathLike[str]) -> str:
+        return self.backend.generate_filename(filename)
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        return self.backend.get_available_name(name, max_length=max_length)
+
+    def get_valid_name(self, name: str) -> str:
+        return self.backend.get_valid_name(name)
+
+    def delete(self, name: str) -> None:
+        self.backend.delete(name)
+
+    def exists(self, name: str) -> bool:
+        return self.backend.exists(name)
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        return self.backend.listdir(path)
+
+    def size(self, name: str) -> int:
+        return self.backend.size(name)
+
+    def url(self, name: str | None) -> str:
+        return self.backend.url(name)
+
+    def path(self, name: str) -> str:
+        return self.backend.path(name)
+
+    def get_modified_time(self, name: str) -> datetime:
+        return self.backend.get_modified_time(name)
 
 
 attachment_storage = AttachmentStorage()
