@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ from ponton.tasks.services import enqueue
 CONTINUE_CLOSED_FOR = timedelta(days=7)
 # What a customer types on a phone to reach a person (any case, accents and punctuation).
 PERSON_WORDS = frozenset({"0", "CONSEILLER", "AGENT", "HUMAIN", "HUMAN"})
+_NUMBER_NAMESPACE = uuid.UUID("0b5d3f7e-6a43-4f0e-9a55-2f4c1f0d8e21")
 _FRENCH_REGIONS = frozenset(
     {"FR", "BE", "CH", "LU", "MC", "RE", "GP", "MQ", "GF", "YT", "PM", "NC", "PF", "WF", "BL", "MF"}
 )
@@ -118,6 +120,11 @@ def wants_person(text: str) -> bool:
     return folded(text) in PERSON_WORDS
 
 
+def number_visitor_id(channel: str, number: str) -> str:
+    """An unknown number's journey is one visitor's, from one request to the next."""
+    return str(uuid.uuid5(_NUMBER_NAMESPACE, f"{channel}:{number}"))
+
+
 def guess_language(text: str, number: str) -> str:
     """French or English: the words when they tell, else where the number is from."""
     words = re.findall(r"[a-zàâçéèêëîïôûùüÿœ]+", text.lower())
@@ -195,6 +202,7 @@ def _store(inbound: Inbound, number: str, now: datetime) -> Outcome:
             first_message=text,
             language=language,
             customer=customer,
+            visitor_id="" if customer else number_visitor_id(inbound.channel, number),
             name=inbound.name,
             phone=number,
             wants_person=person,

@@ -34,6 +34,7 @@ from ponton.conversations.models import (
     Message,
     State,
 )
+from ponton.insights import kpis
 from ponton.tasks.models import Task, TaskStatus
 from ponton.tasks.services import run_due
 
@@ -368,3 +369,37 @@ def test_the_assistant_speaks_english_to_an_english_customer(
     answer = graph_api.bodies()[-1]["text"]["body"]
     assert answer.endswith(FOOTER_EN)
     assert f"/en/a/{kb.password_en.slug}/" in answer
+
+
+def test_the_agent_sees_whether_the_24_hour_window_is_open_above_the_reply_box(
+    client: Client, claire: Any, agent: Any, graph_api: GraphAPI, run: Run, settings: Any
+) -> None:
+    with time_machine.travel(OPEN, tick=False):
+        run(lambda: deliver(client, message_payload(text("CONSEILLER", "wamid.q1"), at=OPEN)))
+    conversation = _conversation()
+    client.force_login(agent)
+    with time_machine.travel(OPEN + timedelta(hours=3), tick=False):
+        page = client.get(f"/fr/agent/c/{conversation.pk}/").content.decode()
+    assert 'data-whatsapp-window="open"' in page
+    assert "librement jusqu\N{RIGHT SINGLE QUOTATION MARK}au 12 mars, 10:00" in page
+    settings.PONTON_WHATSAPP_TEMPLATE = "ponton_reply"
+    with time_machine.travel(OPEN + timedelta(hours=25), tick=False):
+        page = client.get(f"/fr/agent/c/{conversation.pk}/").content.decode()
+    assert 'data-whatsapp-window="closed"' in page
+    assert "le client reçoit le modèle approuvé" in page
+
+
+def test_insights_filter_whatsapp_and_sms_like_every_channel(
+    client: Client, supervisor: Any, graph_api: GraphAPI, run: Run
+) -> None:
+    with time_machine.travel(OPEN, tick=False):
+        stranger = message_payload(text("Bonjour", "wamid.s"), at=OPEN, sender="33699887766")
+        run(lambda: deliver(client, stranger))
+    period = kpis.Period(OPEN - timedelta(hours=1), OPEN + timedelta(hours=1))
+    whatsapp = kpis.quantities(period, kpis.Filters(channel="whatsapp"), source="direct")
+    sms = kpis.quantities(period, kpis.Filters(channel="sms"), source="direct")
+    assert (whatsapp["sessions"], sms["sessions"]) == (1, 0)
+    client.force_login(supervisor)
+    page = client.get("/fr/manage/insights/").content.decode()
+    assert '<option value="whatsapp" >WhatsApp</option>' in page
+    assert '<option value="sms" >SMS</option>' in page
