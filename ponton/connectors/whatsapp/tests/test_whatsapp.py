@@ -35,6 +35,7 @@ from ponton.conversations.models import (
     State,
 )
 from ponton.insights import kpis
+from ponton.privacy import erasure
 from ponton.tasks.models import Task, TaskStatus
 from ponton.tasks.services import run_due
 
@@ -403,3 +404,15 @@ def test_insights_filter_whatsapp_and_sms_like_every_channel(
     page = client.get("/fr/manage/insights/").content.decode()
     assert '<option value="whatsapp" >WhatsApp</option>' in page
     assert '<option value="sms" >SMS</option>' in page
+
+
+def test_erasing_the_customer_forgets_her_number_on_every_whatsapp_record(
+    client: Client, claire: Any, kb: KB, graph_api: GraphAPI, run: Run
+) -> None:
+    with time_machine.travel(OPEN, tick=False):
+        run(lambda: deliver(client, message_payload(text("mdp oublié", "wamid.q1"), at=OPEN)))
+    assert MessagingRecord.objects.filter(number="+33612345678").count() == 2
+    counts = erasure.erase(claire.email)
+    assert counts["texts"] == 2
+    assert not MessagingRecord.objects.exclude(number="").exists()
+    assert not Conversation.objects.exclude(phone="").exists()
