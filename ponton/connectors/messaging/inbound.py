@@ -219,7 +219,10 @@ def _store(inbound: Inbound, number: str, now: datetime) -> Outcome:
 
 
 def _continue(conversation: Conversation, inbound: Inbound, text: str) -> Message:
-    choice = inbound.choice or _numbered_choice(conversation, text)
+    # Choices answer the assistant; once a person has it, "1" is just what the customer wrote.
+    choice = ""
+    if conversation.state == State.ASSISTANT:
+        choice = inbound.choice or _numbered_choice(conversation, text)
     if choice == "" and wants_person(text):
         choice = policy.HUMAN
     if choice:

@@ -203,3 +203,29 @@ def test_a_picture_sent_by_mms_is_fetched_with_the_account_and_stored(
     message = Conversation.objects.get().messages.get(author=Author.CUSTOMER)
     [attachment] = message.attachments.all()
     assert (attachment.name, attachment.content_type) == ("image-1.png", "image/png")
+
+
+def test_a_number_picks_the_offered_choice_while_the_assistant_has_the_conversation(
+    client: Client, kb: KB, provider: list[dict[str, Any]], run: Run
+) -> None:
+    with time_machine.travel(OPEN, tick=False):
+        run(lambda: post(client, "/api/v1/channels/sms/incoming", sms("mdp oublié", "SM1")))
+        choices = provider[-1]["form"]["Body"]
+        assert "2. Oui, c'est réglé" in choices
+        run(lambda: post(client, "/api/v1/channels/sms/incoming", sms("2", "SM2")))
+    conversation = Conversation.objects.get()
+    assert conversation.state == State.CLOSED
+    assert conversation.messages.filter(choice="resolved").exists()
+
+
+def test_once_a_person_has_it_a_number_is_only_what_the_customer_wrote(
+    client: Client, kb: KB, provider: list[dict[str, Any]], run: Run
+) -> None:
+    with time_machine.travel(OPEN, tick=False):
+        run(lambda: post(client, "/api/v1/channels/sms/incoming", sms("mdp oublié", "SM1")))
+        run(lambda: post(client, "/api/v1/channels/sms/incoming", sms("AGENT", "SM2")))
+        run(lambda: post(client, "/api/v1/channels/sms/incoming", sms("2", "SM3")))
+    conversation = Conversation.objects.get()
+    assert conversation.state == State.WAITING_HUMAN
+    last = conversation.messages.filter(author=Author.CUSTOMER).order_by("-id")[0]
+    assert (last.text, last.choice) == ("2", "")
