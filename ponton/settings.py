@@ -429,6 +429,27 @@ PONTON_VOICE_API_URL = envstr("PONTON_VOICE_API_URL", "https://api.twilio.com")
 PONTON_VOICE_SMS = envbool("PONTON_VOICE_SMS", False)
 # Past this expected wait, a caller is offered a callback or a voice message instead.
 PONTON_VOICE_MAX_WAIT_MINUTES = envint("PONTON_VOICE_MAX_WAIT_MINUTES", 15, minimum=1)
+# WhatsApp (Cloud API) and SMS ---------------------------------------------------------
+# Meta's webhook: the verify token typed in the app's webhook settings, and the app secret
+# that signs each delivery (X-Hub-Signature-256). Without the secret every POST is refused.
+PONTON_WHATSAPP_VERIFY_TOKEN = envstr("PONTON_WHATSAPP_VERIFY_TOKEN")
+PONTON_WHATSAPP_APP_SECRET = envstr("PONTON_WHATSAPP_APP_SECRET")
+# Replies: POST {API_URL}/{PHONE_NUMBER_ID}/messages with the access token (a regional or
+# pinned Graph API version goes in the URL).
+PONTON_WHATSAPP_API_URL = envstr(
+    "PONTON_WHATSAPP_API_URL",
+    envstr("PONTON_WHATSAPP_API_BASE", "https://graph.facebook.com/v21.0"),
+)
+PONTON_WHATSAPP_PHONE_NUMBER_ID = envstr("PONTON_WHATSAPP_PHONE_NUMBER_ID")
+PONTON_WHATSAPP_TOKEN = envstr("PONTON_WHATSAPP_TOKEN")
+# The approved template sent when more than 24 hours passed since the customer's last
+# message (its one body parameter: the request number). Empty: such replies are not sent.
+PONTON_WHATSAPP_TEMPLATE = envstr("PONTON_WHATSAPP_TEMPLATE")
+# SMS: inbound and status callbacks are signed like the phone's (PONTON_VOICE_AUTH_TOKEN);
+# replies go through the same Twilio-compatible REST API, from this number (default: the
+# support number).
+PONTON_SMS_NUMBER = envstr("PONTON_SMS_NUMBER")
+PONTON_SMS_API_URL = envstr("PONTON_SMS_API_URL", PONTON_VOICE_API_URL)
 # Retention (days; `ponton purge`, and the workers every 6 hours): closed conversations'
 # contents, attachments' files, the journey of anonymous visitors (13 months: CNIL).
 PONTON_RETENTION_CONVERSATION_DAYS = envint(

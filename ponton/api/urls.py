@@ -20,6 +20,8 @@ urlpatterns = [
     path("articles/suggest", ArticleSuggestView.as_view(), name="articles-suggest"),
     path("", include("ponton.connectors.webchat.urls")),
     path("voice/", include("ponton.connectors.voice.urls")),
+    path("channels/whatsapp/", include("ponton.connectors.whatsapp.urls")),
+    path("channels/sms/", include("ponton.connectors.sms.urls")),
     path("conversations", ConversationListView.as_view(), name="conversations"),
     path(
         "conversations/<int:conversation_id>", ConversationDetailView.as_view(), name="conversation"

@@ -33,7 +33,7 @@ from django.db.models import Q
 
 from ponton.accounts.models import CustomerProfile, Role, User
 from ponton.accounts.revocation import close_sockets
-from ponton.connectors.models import Call, EmailRecord, FailingAddress
+from ponton.connectors.models import Call, EmailRecord, FailingAddress, MessagingRecord
 from ponton.conversations.models import (
     Attachment,
     Author,
@@ -190,6 +190,12 @@ def _erase(target: Target) -> dict[str, int]:
         references="",
         original="",
         last_error="",
+    )
+
+    counts["texts"] = (
+        MessagingRecord.objects.filter(message__in=messages)
+        .exclude(number="", last_error="")
+        .update(number="", last_error="")
     )
 
     # A conversation's first customer message keeps its words with every identifier cut:

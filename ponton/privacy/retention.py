@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ponton.connectors.models import Call, EmailRecord
+from ponton.connectors.models import Call, EmailRecord, MessagingRecord
 from ponton.conversations.models import Attachment, Conversation, Message, State
 from ponton.insights.models import SessionFact
 from ponton.journeys.models import JourneyEvent
@@ -65,6 +65,7 @@ def purge(*, dry_run: bool = False, now: datetime | None = None) -> dict[str, in
         EmailRecord.objects.filter(message__in=messages).update(
             subject=ERASED, from_address="", to_address="", full_text="", references="", original=""
         )
+        MessagingRecord.objects.filter(message__in=messages).update(number="", last_error="")
         Conversation.objects.filter(pk__in=closed_ids).update(
             name="", email="", phone="", context={}
         )

@@ -178,7 +178,14 @@ def test_the_document_offers_json_bodies_and_form_only_to_the_telephony_webhooks
             expected = (
                 {"application/x-www-form-urlencoded"}
                 if op["operationId"]
-                in {"voice_incoming", "voice_step", "voice_status", "voice_bridge"}
+                in {
+                    "voice_incoming",
+                    "voice_step",
+                    "voice_status",
+                    "voice_bridge",
+                    "sms_incoming",
+                    "sms_status",
+                }
                 else {"application/json"}
             )
             assert content == expected, path
