@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ponton.accounts",
     "ponton.journeys",
     "ponton.knowledge",
@@ -77,6 +80,7 @@ INSTALLED_APPS = [
     "ponton.status",
     "ponton.workspace",
     "ponton.privacy",
+    "ponton.audit",
     "ponton.demo",
 ]
 
@@ -91,6 +95,10 @@ MIDDLEWARE = [
     "ponton.inputs.RefuseUnstorableInput",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ponton.accounts.twofactor.RequireTwoFactorMiddleware",
+    # The audit log learns who acts, and from where, from the request being served.
+    "ponton.audit.services.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ponton.journeys.middleware.VisitorMiddleware",
@@ -208,6 +216,10 @@ PONTON_SIGNIN_FAILURES_PER_ADDRESS = envint("PONTON_SIGNIN_FAILURES_PER_ADDRESS"
 # Password-reset links work for at most a day (Django's default is three).
 PASSWORD_RESET_TIMEOUT = 60 * 60 * envint("PONTON_PASSWORD_RESET_HOURS", 2, minimum=1, maximum=24)
 AXES_VERBOSE = False
+# Two-factor sign-in for staff (TOTP apps, backup codes): always offered; with this set,
+# administrators must enrol before anything else and the admin site wants the code.
+PONTON_REQUIRE_2FA = envbool("PONTON_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = SITE_NAME
 SESSION_COOKIE_HTTPONLY = True
 # The per-address limit is ours (PONTON_SIGNIN_FAILURES_PER_ADDRESS, ponton/accounts/signin.py):
 # axes has one failure limit for every parameter, and five from an office would lock it out.

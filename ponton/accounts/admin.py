@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponton.accounts.models import ApiToken, CustomerProfile, Skill, Team, User
+from ponton.accounts.services import revoke
 
 
 class CustomerProfileInline(admin.StackedInline):
@@ -55,5 +55,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = revoke(queryset, reason="admin")
         self.message_user(request, _("%(count)s token(s) revoked.") % {"count": count})
