@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path
 
+from ponton.accounts import views as account_views
 from ponton.api import views as api_views
 
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("ponton.api.urls")),
     path("api/docs/", api_views.docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", account_views.admin_sign_in),
     path("admin/", admin.site.urls),
     path("healthz", health),
     path("favicon.ico", favicon),
