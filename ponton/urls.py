@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/docs/", api_views.docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/login/", account_views.admin_sign_in),
+    path("oidc/", include("ponton.accounts.oidc_urls")),
     path("admin/", admin.site.urls),
     path("healthz", health),
     path("favicon.ico", favicon),

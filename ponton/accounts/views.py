@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ponton.accounts import signin, twofactor
+from ponton.accounts import oidc, signin, twofactor
 
 # Pages of the staff application: a sign-in link from one of them leads back to it.
 STAFF_PAGES = re.compile(r"^/(?:[a-z]{2}/)?(?:agent|manage|admin)/")
@@ -22,6 +22,12 @@ STAFF_PAGES = re.compile(r"^/(?:[a-z]{2}/)?(?:agent|manage|admin)/")
 class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if oidc.enabled():  # the staff's single sign-on, only when it is set up
+            context["sso_name"] = oidc.provider_name()
+        return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if signin.address_paused(request):
