@@ -125,7 +125,8 @@ def qr_svg(device: TOTPDevice) -> str:
         device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2
     )
     svg: str = image.to_string(encoding="unicode")
-    return svg
+    # As wide as its box (the page gives it at most 240 px), whatever the phone.
+    return re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg width="100%"', svg)
 
 
 def manual_key(device: TOTPDevice) -> str:
