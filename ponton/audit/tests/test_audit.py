@@ -320,6 +320,20 @@ def test_reading_a_conversation_through_the_api_is_recorded(
     assert (entry.actor, entry.details["page"]) == (agent, "api")
 
 
+def test_opening_a_customers_account_in_the_admin_is_recorded(
+    admin: User, customer: User, agent: User
+) -> None:
+    client = _signed_in(admin)
+    assert client.get(f"/admin/accounts/user/{customer.pk}/change/").status_code == 200
+    assert client.get(f"/admin/accounts/user/{agent.pk}/change/").status_code == 200
+    [entry] = _entries(Action.CUSTOMER_VIEWED)
+    assert (entry.actor, entry.target_id, entry.details["page"]) == (
+        admin,
+        str(customer.pk),
+        "admin",
+    )
+
+
 def test_a_refused_view_records_nothing(other_team_agent: User, claires: Conversation) -> None:
     assert _signed_in(other_team_agent).get(f"/fr/agent/c/{claires.pk}/").status_code == 404
     assert not _entries(Action.CUSTOMER_VIEWED)
