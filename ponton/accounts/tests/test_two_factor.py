@@ -196,3 +196,14 @@ def test_without_required_mode_an_admin_without_a_device_goes_anywhere(
 ) -> None:
     settings.PONTON_REQUIRE_2FA = False
     assert _signed_in(admin).get("/admin/").status_code == 200
+
+
+def test_once_the_lost_phones_device_is_deleted_the_password_signs_in_again(
+    agent: User, clock: Any
+) -> None:
+    device = enrolled(agent)
+    twofactor.new_backup_codes(agent)
+    device.delete()  # what an administrator does in the admin
+    client = Client()
+    response = client.post(LOGIN, {"username": "karim", "password": PASSWORD})
+    assert response["Location"] == "/fr/agent/"
