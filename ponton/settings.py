@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ponton.accounts",
     "ponton.journeys",
     "ponton.knowledge",
@@ -79,6 +82,7 @@ INSTALLED_APPS = [
     "ponton.status",
     "ponton.workspace",
     "ponton.privacy",
+    "ponton.audit",
     "ponton.demo",
     "ponton.ops",
 ]
@@ -96,6 +100,10 @@ MIDDLEWARE = [
     "ponton.inputs.RefuseUnstorableInput",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ponton.accounts.twofactor.RequireTwoFactorMiddleware",
+    # The audit log learns who acts, and from where, from the request being served.
+    "ponton.audit.services.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ponton.journeys.middleware.VisitorMiddleware",
@@ -213,6 +221,39 @@ PONTON_SIGNIN_FAILURES_PER_ADDRESS = envint("PONTON_SIGNIN_FAILURES_PER_ADDRESS"
 # Password-reset links work for at most a day (Django's default is three).
 PASSWORD_RESET_TIMEOUT = 60 * 60 * envint("PONTON_PASSWORD_RESET_HOURS", 2, minimum=1, maximum=24)
 AXES_VERBOSE = False
+# Two-factor sign-in for staff (TOTP apps, backup codes): always offered; with this set,
+# administrators must enrol before anything else and the admin site wants the code.
+PONTON_REQUIRE_2FA = envbool("PONTON_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = SITE_NAME
+# Single sign-on for staff through an OpenID Connect provider: off unless the client and
+# the provider's endpoints are set (all of them, or the start stops and names the missing).
+PONTON_OIDC_PROVIDER_NAME = envstr("PONTON_OIDC_PROVIDER_NAME", "SSO")
+PONTON_OIDC_ISSUER = envstr("PONTON_OIDC_ISSUER")
+PONTON_OIDC_CREATE_AGENTS = envbool("PONTON_OIDC_CREATE_AGENTS", False)
+OIDC_RP_CLIENT_ID = envstr("PONTON_OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = envstr("PONTON_OIDC_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("PONTON_OIDC_AUTHORIZATION_URL")
+OIDC_OP_TOKEN_ENDPOINT = envstr("PONTON_OIDC_TOKEN_URL")
+OIDC_OP_USER_ENDPOINT = envstr("PONTON_OIDC_USERINFO_URL")
+OIDC_OP_JWKS_ENDPOINT = envstr("PONTON_OIDC_JWKS_URL")
+_oidc = {
+    "PONTON_OIDC_CLIENT_ID": OIDC_RP_CLIENT_ID,
+    "PONTON_OIDC_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+    "PONTON_OIDC_AUTHORIZATION_URL": OIDC_OP_AUTHORIZATION_ENDPOINT,
+    "PONTON_OIDC_TOKEN_URL": OIDC_OP_TOKEN_ENDPOINT,
+    "PONTON_OIDC_USERINFO_URL": OIDC_OP_USER_ENDPOINT,
+    "PONTON_OIDC_JWKS_URL": OIDC_OP_JWKS_ENDPOINT,
+}
+_oidc_missing = [variable for variable, value in _oidc.items() if not value]
+if _oidc_missing and (PONTON_OIDC_ISSUER or len(_oidc_missing) < len(_oidc)):
+    raise ImproperlyConfigured(f"Single sign-on is half set up: set {', '.join(_oidc_missing)}.")
+PONTON_OIDC_ENABLED = not _oidc_missing
+OIDC_RP_SIGN_ALGO = envstr("PONTON_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc:callback"
+OIDC_TIMEOUT = 10
+if PONTON_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("ponton.accounts.oidc.StaffOIDCBackend")
 SESSION_COOKIE_HTTPONLY = True
 # The per-address limit is ours (PONTON_SIGNIN_FAILURES_PER_ADDRESS, ponton/accounts/signin.py):
 # axes has one failure limit for every parameter, and five from an office would lock it out.

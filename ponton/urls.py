@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from ponton.accounts import views as account_views
 from ponton.api import views as api_views
 
 
@@ -19,6 +20,8 @@ urlpatterns = [
     path("api/v1/", include("ponton.api.urls")),
     path("api/docs/", api_views.docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", account_views.admin_sign_in),
+    path("oidc/", include("ponton.accounts.oidc_urls")),
     path("admin/", admin.site.urls),
     # Liveness, readiness and Prometheus metrics (ponton/ops).
     path("", include("ponton.ops.urls")),

@@ -1,11 +1,15 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from ponton.accounts.models import ApiToken, CustomerProfile, Skill, Team, User
+from ponton.accounts.models import ApiToken, CustomerProfile, Role, Skill, Team, User
+from ponton.accounts.services import revoke
+from ponton.audit.models import Action
+from ponton.audit.services import record
 
 
 class CustomerProfileInline(admin.StackedInline):
@@ -23,6 +27,30 @@ class UserAdmin(BaseUserAdmin):
         ("Ponton", {"fields": ("role", "language", "teams", "skills")}),
     )
     inlines = [CustomerProfileInline]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """A customer's account opened in the admin is a view of their data (audit log)."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        opened = request.method == "GET" and response.status_code == 200
+        if (
+            opened
+            and object_id.isdigit()
+            and User.objects.filter(pk=int(object_id), role=Role.CUSTOMER).exists()
+        ):
+            record(
+                Action.CUSTOMER_VIEWED,
+                target=("accounts.user", object_id),
+                request=request,
+                page="admin",
+                customer=int(object_id),
+            )
+        return response
 
 
 admin.site.register(Team)
@@ -55,5 +83,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = revoke(queryset, reason="admin")
         self.message_user(request, _("%(count)s token(s) revoked.") % {"count": count})

@@ -49,3 +49,7 @@ signed_in_required = _requires(
     lambda user: True,
     "Anyone signed in; what they may see is decided by the object's access helper.",
 )
+staff_or_admin_required = _requires(
+    lambda user: user.is_agent or user.is_staff,
+    "Agents, supervisors, admins and Django staff (their own two-factor set-up).",
+)

@@ -20,9 +20,9 @@ from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
-from django.utils import timezone
 
 from ponton.accounts.models import ApiToken, User
+from ponton.accounts.services import revoke
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +60,7 @@ def close_sockets(user_id: int) -> None:
 
 
 def revoke_tokens(user: User) -> int:
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    return revoke(ApiToken.objects.filter(user=user), reason="password_changed")
 
 
 @receiver(pre_save, sender=User)

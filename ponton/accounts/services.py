@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ponton.accounts.models import ApiToken, TokenScope, User, default_scopes
+from ponton.audit.models import Action
+from ponton.audit.services import record
 
 TOKEN_PREFIX = "pt_"
 TOKEN_USE_PRECISION = timedelta(minutes=1)
@@ -39,13 +41,21 @@ def create_api_token(
         raise UnknownScope(", ".join(sorted(unknown)) or "none")
     days = settings.PONTON_API_TOKEN_DAYS if days is None else days
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ApiToken.objects.create(
+    token = ApiToken.objects.create(
         user=user,
         name=name,
         prefix=raw[:10],
         key_hash=hash_token(raw),
         scopes=wanted,
         expires_at=timezone.now() + timedelta(days=days) if days else None,
+    )
+    record(
+        Action.TOKEN_CREATED,
+        target=token,
+        owner=user.pk,
+        prefix=token.prefix,
+        scopes=wanted,
+        expires_at=token.expires_at,
     )
     return raw
 
@@ -82,4 +92,19 @@ def revoke_api_tokens(*, user: User | None = None, prefix: str = "", name: str =
         tokens = tokens.filter(prefix__startswith=prefix.rstrip("…."))
     if name:
         tokens = tokens.filter(name=name)
-    return tokens.update(revoked_at=timezone.now())
+    return revoke(tokens, reason="requested")
+
+
+def revoke(tokens: QuerySet[ApiToken], *, reason: str) -> int:
+    """Revoke the live tokens among `tokens`, each recorded in the audit log."""
+    live = list(tokens.filter(revoked_at__isnull=True).values("pk", "prefix", "user_id"))
+    ApiToken.objects.filter(pk__in=[t["pk"] for t in live]).update(revoked_at=timezone.now())
+    for token in live:
+        record(
+            Action.TOKEN_REVOKED,
+            target=("accounts.apitoken", token["pk"]),
+            owner=token["user_id"],
+            prefix=token["prefix"],
+            reason=reason,
+        )
+    return len(live)

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from ponton.accounts import twofactor_views
 from ponton.accounts.views import PasswordResetConfirmView, PasswordResetView, SignInView
 
 app_name = "accounts"
@@ -8,6 +9,14 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", twofactor_views.code, name="two_factor_code"),
+    path("two-factor/", twofactor_views.overview, name="two_factor"),
+    path("two-factor/setup/", twofactor_views.setup, name="two_factor_setup"),
+    path(
+        "two-factor/backup-codes/",
+        twofactor_views.backup_codes,
+        name="two_factor_backup_codes",
+    ),
     path(
         "password-reset/",
         PasswordResetView.as_view(

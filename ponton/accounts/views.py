@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ponton.accounts import signin
+from ponton.accounts import oidc, signin, twofactor
 
 # Pages of the staff application: a sign-in link from one of them leads back to it.
 STAFF_PAGES = re.compile(r"^/(?:[a-z]{2}/)?(?:agent|manage|admin)/")
@@ -23,24 +23,55 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if oidc.enabled():  # the staff's single sign-on, only when it is set up
+            context["sso_name"] = oidc.provider_name()
+        return context
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if signin.address_paused(request):
             return render(request, "accounts/locked_out.html", status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        """Staff with an authenticator give its code before the session exists."""
+        user = form.get_user()
+        if twofactor.concerns(user) and twofactor.has_device(user):
+            self.signing_in = user
+            twofactor.start_sign_in(
+                self.request,
+                user,
+                backend=getattr(user, "backend", ""),
+                redirect_to=self.get_success_url(),
+            )
+            return redirect("accounts:two_factor_code")
+        return super().form_valid(form)
+
+    def _user(self) -> Any:
+        return getattr(self, "signing_in", None) or self.request.user
 
     def get_redirect_url(self) -> str:
         """`?next=` as Django checks it; for staff only when it is a staff page: the
         help center's "Sign in" link names the page it was on, and an agent signing
         in from there means to start work."""
         wanted = super().get_redirect_url()
-        if wanted and getattr(self.request.user, "is_agent", False):
+        if wanted and getattr(self._user(), "is_agent", False):
             return wanted if STAFF_PAGES.match(wanted) else ""
         return wanted
 
     def get_default_redirect_url(self) -> str:
-        if getattr(self.request.user, "is_agent", False):
+        if getattr(self._user(), "is_agent", False):
             return reverse("inbox:inbox")
         return super().get_default_redirect_url()
+
+
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """The admin site signs in through the same page as everyone (the lockout, the
+    second factor), never through a password form of its own."""
+    wanted = request.GET.get("next", "")
+    target = reverse("accounts:login")
+    return HttpResponseRedirect(f"{target}?{urlencode({'next': wanted})}" if wanted else target)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

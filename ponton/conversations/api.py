@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ponton.accounts.models import Team, User
+from ponton.audit.models import Action
+from ponton.audit.services import record
 from ponton.conversations import access, lifecycle
 from ponton.conversations.models import Conversation, State, Status
 from ponton.conversations.serializers import MessageSerializer, message_json
@@ -173,7 +175,15 @@ class ConversationDetailView(APIView):
     @extend_schema(operation_id="conversations_retrieve", responses=ConversationDetailSerializer)
     def get(self, request: Request, conversation_id: int) -> Response:
         """A conversation with its context packet first, then the thread (notes included)."""
-        return Response(_detail(access.access_conversation(request.user, conversation_id)))
+        conversation = access.access_conversation(request.user, conversation_id)
+        record(
+            Action.CUSTOMER_VIEWED,
+            target=conversation,
+            request=request,
+            page="api",
+            customer=conversation.customer_id,
+        )
+        return Response(_detail(conversation))
 
 
 class ConversationMessagesView(APIView):

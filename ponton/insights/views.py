@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 from ponton import spreadsheet
 from ponton.accounts.models import STAFF_ROLES, CustomerProfile, Team, User, segment_label
 from ponton.accounts.permissions import staff_required, supervisor_required
+from ponton.audit.models import Action
+from ponton.audit.services import record
 from ponton.conversations.models import ConversationChannel
 from ponton.insights import charts
 from ponton.insights import dashboard as boards
@@ -355,6 +357,14 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
     rows = _table(table, chosen, request.LANGUAGE_CODE)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     since = timezone.localtime(chosen.period.since).date().isoformat()
+    record(
+        Action.EXPORT_CSV,
+        target=("insights.table", table),
+        request=request,
+        since=chosen.period.since,
+        until=chosen.period.until,
+        rows=len(rows),
+    )
     response["Content-Disposition"] = f'attachment; filename="{table}-{since}.csv"'
     response.write("\ufeff")  # spreadsheet software reads UTF-8 with a BOM
     columns = list(rows[0]) if rows else ["empty"]

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 from ponton.accounts.models import User
 from ponton.accounts.permissions import customer_required, signed_in_required
 from ponton.accounts.signin import unlock
+from ponton.audit.models import Action
+from ponton.audit.services import record
 from ponton.clientip import client_ip
 from ponton.conversations import surveys
 from ponton.conversations.attachments import access_attachment
@@ -275,7 +277,9 @@ def survey(request: CustomerRequest, survey_id: int) -> HttpResponse:
 
 @customer_required
 def export(request: CustomerRequest) -> HttpResponse:
-    response = HttpResponse(services.export_archive(request.user), content_type="application/zip")
+    archive = services.export_archive(request.user)
+    record(Action.EXPORT_CUSTOMER_DATA, target=request.user, request=request, bytes=len(archive))
+    response = HttpResponse(archive, content_type="application/zip")
     filename = f"my-data-{timezone.localdate():%Y-%m-%d}.zip"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -33,6 +33,8 @@ from django.db.models import Q
 
 from ponton.accounts.models import CustomerProfile, Role, User
 from ponton.accounts.revocation import close_sockets
+from ponton.audit import services as audit
+from ponton.audit.models import Action
 from ponton.connectors.models import Call, EmailRecord, FailingAddress, MessagingRecord
 from ponton.conversations.models import (
     Attachment,
@@ -155,13 +157,31 @@ def erase(email_or_id: str, *, dry_run: bool = False) -> dict[str, int]:
     """Erase a customer; with `dry_run`, only count what would change."""
     target = find(email_or_id)
     counts: dict[str, int] = {}
+    # What the audit log may name them by, taken before the account is renamed.
+    labels = {*target.emails, *([target.user.get_username()] if target.user else [])}
     with transaction.atomic():
         counts = _erase(target)
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            _record(target, counts, labels)
     if not dry_run:
         _overwrite_freed_pages()
     return counts
+
+
+def _record(target: Target, counts: dict[str, int], labels: set[str]) -> None:
+    """The erasure in the audit log: who erased which account, and how much; the
+    entries that named the customer (this one too, when they asked for it themselves)
+    now say `erased-ID` instead, without their address."""
+    user_id = target.user.pk if target.user is not None else None
+    audit.record(
+        Action.CUSTOMER_ERASED,
+        target=("accounts.user", user_id),
+        conversations=len(target.conversations),
+        counts=counts,
+    )
+    audit.forget_person(user_id=user_id, labels=labels)
 
 
 def _erase(target: Target) -> dict[str, int]:
