@@ -23,6 +23,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -102,7 +103,8 @@ def idempotent(method: View) -> View:
                         key=key,
                         fingerprint=fingerprint,
                         status=response.status_code,
-                        body=response.data,
+                        # As the client read it (the API's own rendering of dates and numbers).
+                        body=json.loads(JSONRenderer().render(response.data)),
                     )
         except IntegrityError:
             # A twin with the same key committed first; this one's write was rolled back.

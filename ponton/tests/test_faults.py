@@ -41,6 +41,7 @@ from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import connection
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from ponton.accounts.models import User
 from ponton.accounts.services import create_api_token
@@ -184,38 +185,71 @@ class Server:
                 self.process.wait()
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
+@pytest.fixture(scope="module")
+def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
     try:
         yield server
     finally:
         server.stop()
 
 
+class Processes:
+    """The module's two app processes, A and B, started once (they take seconds to start);
+    a test that killed one gets a new one in its place from the next `pair()`."""
+
+    def __init__(self, folder: Path, redis_url: str) -> None:
+        self.folder = folder
+        self.redis_url = redis_url
+        self.all: list[Server] = []
+        self.current = {name: self._start(name) for name in ("A", "B")}
+
+    def _start(self, name: str) -> Server:
+        server = Server(f"{name}{len(self.all) + 1}", self.folder, self.redis_url)
+        self.all.append(server)
+        return server
+
+    def pair(self) -> tuple[Server, Server]:
+        for name, server in self.current.items():
+            if server.process.poll() is not None:
+                self.current[name] = self._start(name)
+        for server in self.current.values():
+            _wait_until(server.ready, f"{server.name} starting")
+        return self.current["A"], self.current["B"]
+
+    def stop(self) -> None:
+        for server in self.all:
+            server.stop()
+        for server in self.all:
+            print(f"----- {server.name} ({server.url}) -----")
+            print(server.log.read_text(errors="replace")[-20000:])
+
+
+@pytest.fixture(scope="module")
+def processes(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory, own_redis: RedisServer
+) -> Iterator[Processes]:
+    started = Processes(tmp_path_factory.mktemp("processes"), own_redis.url)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
 @pytest.fixture
 def servers(
-    transactional_db: None, tmp_path: Path, own_redis: RedisServer, settings: Any
-) -> Iterator[tuple[Server, Server]]:
-    """Two app processes on the test's Redis; this process's own pushes (the sweep) go to
-    that Redis too."""
+    transactional_db: None, processes: Processes, own_redis: RedisServer, settings: Any
+) -> tuple[Server, Server]:
+    """The two app processes, alive; this process's own pushes (the sweep) go to their
+    Redis too. The processes hold no connection between requests, so the database is
+    emptied between tests under them."""
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {"hosts": [own_redis.url], "group_expiry": GROUP_EXPIRY},
         }
     }
-    started = [Server("A", tmp_path, own_redis.url), Server("B", tmp_path, own_redis.url)]
-    try:
-        for server in started:
-            _wait_until(server.ready, f"{server.name} starting")
-        yield started[0], started[1]
-    finally:
-        for server in started:
-            server.stop()
-        for server in started:
-            print(f"----- {server.name} ({server.url}) -----")
-            print(server.log.read_text(errors="replace")[-20000:])
+    return processes.pair()
 
 
 def inbox(server: Server, token: str) -> ClientConnection:
@@ -228,7 +262,7 @@ def inbox(server: Server, token: str) -> ClientConnection:
             return connect(
                 url,
                 additional_headers={"Authorization": f"Bearer {token}"},
-                origin=server.url,  # type: ignore[arg-type]
+                origin=Origin(server.url),
                 open_timeout=PATIENCE,
                 legacy=True,  # a connection the test opens and closes itself
             )
@@ -259,6 +293,7 @@ class Customer:
 
     def __init__(self, servers: list[Server]) -> None:
         self.servers = servers
+        self.next = 0  # the process the last acknowledged message went to, as a proxy keeps
         self.answers: list[tuple[str, int | str]] = []
         self.chat: dict[str, Any] = {}
 
@@ -275,7 +310,7 @@ class Customer:
     def say(self, text: str) -> None:
         key = uuid.uuid4().hex
         for attempt in range(20):
-            server = self.servers[attempt % len(self.servers)]
+            server = self.servers[(self.next + attempt) % len(self.servers)]
             try:
                 response = httpx.post(
                     f"{server.url}{START}/{self.chat['id']}/messages",
@@ -288,6 +323,7 @@ class Customer:
                 continue
             self.answers.append((text, response.status_code))
             if response.status_code == 201:
+                self.next = self.servers.index(server)
                 return
         raise AssertionError(f"{text!r} was never acknowledged: {self.answers[-20:]}")
 
@@ -359,18 +395,18 @@ def test_an_app_process_killed_during_sends_loses_no_message_and_no_push(
     page = inbox(process_b, token)
     chat = customer.open()
     first = chat["messages"][0]["id"]
-    texts = [f"Message {n}" for n in range(40)]
-    ten_sent = threading.Event()
+    texts = [f"Message {n}" for n in range(25)]
+    some_sent = threading.Event()
 
     def send_all() -> None:
         for n, text in enumerate(texts):
             customer.say(text)
-            if n == 9:
-                ten_sent.set()
+            if n == 5:
+                some_sent.set()
 
     sender = threading.Thread(target=send_all)
     sender.start()
-    assert ten_sent.wait(PATIENCE)
+    assert some_sent.wait(PATIENCE)
     process_a.kill()
     sender.join(PATIENCE * 2)
     assert not sender.is_alive()
