@@ -50,7 +50,8 @@ class GroupMembership:
         for group in groups:
             if group not in self.groups:
                 self.groups.append(group)
-        await asyncio.gather(*(self.layer.group_add(group, self.channel) for group in groups))
+        for group in groups:
+            await self.layer.group_add(group, self.channel)
         if self._heartbeat is None:
             self._heartbeat = asyncio.ensure_future(self._rejoin_forever())
 
@@ -59,9 +60,8 @@ class GroupMembership:
         while True:
             await asyncio.sleep(interval)
             try:
-                await asyncio.gather(
-                    *(self.layer.group_add(group, self.channel) for group in self.groups)
-                )
+                for group in self.groups:
+                    await self.layer.group_add(group, self.channel)
             except Exception:  # Redis away: the next beat tries again
                 logger.warning("Could not renew %s's groups", self.channel, exc_info=True)
 
@@ -71,14 +71,13 @@ class GroupMembership:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
             self._heartbeat = None
-        results = await asyncio.gather(
-            *(self.layer.group_discard(group, self.channel) for group in self.groups),
-            return_exceptions=True,
-        )
-        for group, result in zip(self.groups, results, strict=True):
-            if isinstance(result, Exception):
-                # Its membership expires by itself (group_expiry).
-                logger.warning("Could not leave %s: %s", group, result)
+        # One at a time, as Channels itself does; one failure does not stop
+        # the others.
+        for group in self.groups:
+            try:
+                await self.layer.group_discard(group, self.channel)
+            except Exception as exc:  # its membership expires by itself (group_expiry)
+                logger.warning("Could not leave %s: %s", group, exc)
         self.groups = []
 
 
