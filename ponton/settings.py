@@ -91,6 +91,7 @@ MIDDLEWARE = [
     # First: every request gets its id (logs, X-Request-ID) and is counted with its latency.
     "ponton.ops.middleware.ObservabilityMiddleware",
     "ponton.bodylimit.BodyLimitMiddleware",
+    "ponton.dbdown.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -183,7 +184,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # A socket's group memberships expire unless renewed (sockets renew theirs
+                # while they live), so the sockets of a process that died leave their groups.
+                "group_expiry": envint("PONTON_GROUP_EXPIRY_SECONDS", 300, minimum=3),
+            },
         }
     }
 else:

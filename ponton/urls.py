@@ -15,6 +15,7 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 
 handler400 = "ponton.api.errors.bad_request"
 handler404 = "ponton.api.errors.page_not_found"
+handler500 = "ponton.dbdown.server_error"
 
 urlpatterns = [
     path("api/v1/", include("ponton.api.urls")),

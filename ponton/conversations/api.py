@@ -1,6 +1,8 @@
 """Agent endpoints: the queue, a conversation with its context packet, replies and
 notes, re-reading from a last seen id, assignment and status. Every endpoint
-fetches through `access_conversation`, so out of scope is the same 404 as missing."""
+fetches through `access_conversation`, so out of scope is the same 404 as missing.
+The writes take an `Idempotency-Key` (ponton/conversations/idempotency.py): a retry
+after a timeout does not reply, note or change a status twice."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from rest_framework.views import APIView
 from ponton.accounts.models import Team, User
 from ponton.audit.models import Action
 from ponton.audit.services import record
-from ponton.conversations import access, lifecycle
+from ponton.conversations import access, idempotency, lifecycle
 from ponton.conversations.models import Conversation, State, Status
 from ponton.conversations.serializers import MessageSerializer, message_json
 from ponton.inputs import AFTER_SCHEMA, StrictSerializer, id_or_none, text_field
@@ -214,7 +216,8 @@ class ConversationMessagesView(APIView):
     @extend_schema(
         operation_id="conversations_reply",
         request=ReplySerializer,
-        responses={201: MessageSerializer},
+        parameters=[idempotency.PARAMETER],
+        responses={201: MessageSerializer, 422: idempotency.RESPONSE_422},
         examples=[
             OpenApiExample(
                 "A reply",
@@ -228,6 +231,7 @@ class ConversationMessagesView(APIView):
             ),
         ],
     )
+    @idempotency.idempotent
     def post(self, request: Request, conversation_id: int) -> Response:
         """Answer the customer on their channel (the conversation becomes `with_human`),
         or with `internal`, leave a note only colleagues see."""
@@ -253,12 +257,14 @@ class AssignView(APIView):
     @extend_schema(
         operation_id="conversations_assign",
         request=AssignSerializer,
-        responses=ConversationSummarySerializer,
+        parameters=[idempotency.PARAMETER],
+        responses={200: ConversationSummarySerializer, 422: idempotency.RESPONSE_422},
         examples=[
             OpenApiExample("Take it", value={"agent": "agent"}, request_only=True),
             OpenApiExample("Back to the queue", value={"agent": None}, request_only=True),
         ],
     )
+    @idempotency.idempotent
     def post(self, request: Request, conversation_id: int) -> Response:
         """Assign to an agent, transfer to a team (with a note), or put back in the queue."""
         conversation = access.access_conversation(request.user, conversation_id)
@@ -291,9 +297,11 @@ class StatusView(APIView):
     @extend_schema(
         operation_id="conversations_status",
         request=StatusSerializer,
-        responses=ConversationSummarySerializer,
+        parameters=[idempotency.PARAMETER],
+        responses={200: ConversationSummarySerializer, 422: idempotency.RESPONSE_422},
         examples=[OpenApiExample("Solved", value={"status": "solved"}, request_only=True)],
     )
+    @idempotency.idempotent
     def post(self, request: Request, conversation_id: int) -> Response:
         """Set the status: `solved` sends the customer a satisfaction survey, `closed` ends it."""
         conversation = access.access_conversation(request.user, conversation_id)

@@ -7,4 +7,4 @@ class ConversationsConfig(AppConfig):
     verbose_name = "Conversations"
 
     def ready(self) -> None:
-        from ponton.conversations import tasks  # noqa: F401  (registers the task handlers)
+        from ponton.conversations import idempotency, outbox, tasks  # noqa: F401  (task handlers)

@@ -10,6 +10,9 @@ same code as a missing one (4404).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections import deque
 from typing import Any
 
@@ -23,8 +26,59 @@ from ponton.accounts.revocation import REVOKED, sessions_group
 from ponton.conversations import realtime
 from ponton.conversations.access import access_conversation
 
+logger = logging.getLogger(__name__)
+
 NOT_FOUND = 4404
 FORBIDDEN = 4403
+# Group memberships expire (CHANNEL_LAYERS' `group_expiry`), so the sockets of a process that
+# died leave their groups on their own; a live socket joins its groups again this many times
+# per expiry period, so it never falls out of them.
+REJOINS_PER_EXPIRY = 3
+
+
+class GroupMembership:
+    """The groups one socket joined, joined again periodically while it lives, and left all
+    at once when it closes, even when one of the leaves fails."""
+
+    def __init__(self, layer: Any, channel: str) -> None:
+        self.layer = layer
+        self.channel = channel
+        self.groups: list[str] = []
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def join(self, *groups: str) -> None:
+        for group in groups:
+            if group not in self.groups:
+                self.groups.append(group)
+        for group in groups:
+            await self.layer.group_add(group, self.channel)
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.ensure_future(self._rejoin_forever())
+
+    async def _rejoin_forever(self) -> None:
+        interval = float(getattr(self.layer, "group_expiry", 86400)) / REJOINS_PER_EXPIRY
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                for group in self.groups:
+                    await self.layer.group_add(group, self.channel)
+            except Exception:  # Redis away: the next beat tries again
+                logger.warning("Could not renew %s's groups", self.channel, exc_info=True)
+
+    async def leave_all(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+        # One at a time, as Channels itself does; one failure does not stop
+        # the others.
+        for group in self.groups:
+            try:
+                await self.layer.group_discard(group, self.channel)
+            except Exception as exc:  # its membership expires by itself (group_expiry)
+                logger.warning("Could not leave %s: %s", group, exc)
+        self.groups = []
 
 
 @database_sync_to_async
@@ -49,12 +103,16 @@ def _can_access(user: User, conversation_id: int) -> bool:
 class InboxConsumer(AsyncJsonWebsocketConsumer):
     """An agent's live inbox: every change in their scope; a ping keeps them present."""
 
-    groups_joined: list[str]
+    membership: GroupMembership | None = None
     recent: deque[str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.recent = deque(maxlen=128)
+
+    @property
+    def groups_joined(self) -> list[str]:
+        return self.membership.groups if self.membership is not None else []
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -62,15 +120,14 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         # Logging out, a new password, deactivation or new teams close this socket.
-        self.groups_joined = [sessions_group(user.pk), *await _staff_groups(user)]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.membership = GroupMembership(self.channel_layer, self.channel_name)
+        await self.membership.join(sessions_group(user.pk), *await _staff_groups(user))
         await self.accept()
         await _seen(user)
 
     async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.membership is not None:
+            await self.membership.leave_all()
 
     async def session_revoked(self, event: dict[str, Any]) -> None:
         await self.close(code=REVOKED)
@@ -137,14 +194,17 @@ class ConversationConsumer(InboxConsumer):
             await self.close(code=NOT_FOUND)
             return
         await super().connect()
-        watch = realtime.watch_group(self.conversation_id)
-        await self.channel_layer.group_add(watch, self.channel_name)
-        self.groups_joined.append(watch)
+        if self.membership is not None:
+            await self.membership.join(realtime.watch_group(self.conversation_id))
 
     async def disconnect(self, code: int) -> None:
-        if realtime.watch_group(self.conversation_id) in getattr(self, "groups_joined", []):
-            await self._tell_watchers("left")
-        await super().disconnect(code)
+        try:
+            if realtime.watch_group(self.conversation_id) in self.groups_joined:
+                await self._tell_watchers("left")
+        except Exception:  # its colleagues' pages forget it after a quiet minute anyway
+            logger.warning("Could not tell the watchers of %s", self.conversation_id)
+        finally:
+            await super().disconnect(code)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "activity":

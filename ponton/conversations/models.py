@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
@@ -449,3 +450,38 @@ class Callback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class OutboxPush(models.Model):
+    """A realtime push written in the same transaction as the change it announces, and
+    deleted once published: a process that dies between the commit and the publish leaves
+    the row behind, and the sweep publishes it later. A push is delayed, never lost."""
+
+    # [[group, event], ...]; each event keeps its id, so a page hearing it twice says it once.
+    sends = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"push #{self.pk} ({len(self.sends)} group(s))"
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a write sent with an `Idempotency-Key`: an agent's page or an
+    integration that retries after a timeout gets the same answer, and the write happens
+    once. Stored in the write's transaction; kept a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    # What was asked (method, path, body): the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_answer_per_idempotency_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.status}"

@@ -8,23 +8,15 @@ the customer's referent advisor.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
-
 from ponton.accounts.models import CustomerProfile
+from ponton.conversations import outbox
 from ponton.conversations.models import Conversation
 
 logger = logging.getLogger(__name__)
-
-# A push waits this long for the channel layer (Redis) at most: past it, pages still catch up
-# on their next read or reconnection, and the customer's request is not held up.
-PUSH_TIMEOUT_SECONDS = 2.0
 
 SUPERVISORS = "supervisors"
 UNROUTED = "unrouted"  # conversations no team owns yet: every agent may take them
@@ -87,7 +79,7 @@ def _referent_id(conversation: Conversation) -> int | None:
 def announce(
     conversation: Conversation, what: str, *, previous_groups: set[str] | None = None
 ) -> None:
-    """After commit, tell the staff in scope (and the customer's open chat) that
+    """After commit (through the outbox), tell the staff in scope (and the customer's open chat) that
     `conversation` changed. `previous_groups`: who saw it before a transfer, so
     their pages drop it."""
     event = {
@@ -100,11 +92,11 @@ def announce(
     }
     sends = [(group, event) for group in groups_of(conversation) | (previous_groups or set())]
     sends.append((chat_group(conversation.pk), {**event, "type": "chat.changed"}))
-    transaction.on_commit(lambda: _send(sends))
+    outbox.push(sends)
 
 
 def announce_to(user_ids: list[int], conversation: Conversation, what: str) -> None:
-    """After commit, tell these staff members only (a colleague named in a note) that
+    """After commit (through the outbox), tell these staff members only (a colleague named in a note) that
     `conversation` concerns them; the same push as `announce`, so every page already
     knows it."""
     event = {
@@ -116,43 +108,25 @@ def announce_to(user_ids: list[int], conversation: Conversation, what: str) -> N
     }
     sends = [(agent_group(pk), event) for pk in sorted(set(user_ids))]
     if sends:
-        transaction.on_commit(lambda: _send(sends))
-
-
-def _send(sends: list[tuple[str, dict[str, Any]]]) -> None:
-    """Send after commit, failing soft: what changed is stored, and pages re-read from their
-    last id when their socket resyncs, so a push lost while Redis stumbles delays an update
-    but must never turn a saved message into an error for the customer or the agent."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(_send_all)(layer, sends)
-    except Exception:
-        logger.warning(
-            "Push of %s change(s) failed; pages will catch up", len(sends), exc_info=True
-        )
-
-
-async def _send_all(layer: Any, sends: list[tuple[str, dict[str, Any]]]) -> None:
-    # Concurrently: the request that committed waits for these round trips to Redis.
-    await asyncio.wait_for(
-        asyncio.gather(*(layer.group_send(group, event) for group, event in sends)),
-        PUSH_TIMEOUT_SECONDS,
-    )
+        outbox.push(sends)
 
 
 def announce_call(agent_id: int, call_id: int) -> None:
-    """After commit, tell one agent's pages that a phone call concerns them (it rings for
+    """After commit (through the outbox), tell one agent's pages that a phone call concerns them (it rings for
     them, they answered it, it ended): their screen-pop re-reads."""
     event = {"type": "call.changed", "id": uuid.uuid4().hex, "call": call_id}
-    transaction.on_commit(lambda: _send([(agent_group(agent_id), event)]))
+    outbox.push([(agent_group(agent_id), event)])
 
 
 def announce_presence(user: Any) -> None:
-    """After commit, tell supervisors and the agent's teams that their availability
+    """After commit (through the outbox), tell supervisors and the agent's teams that their availability
     changed (the supervision page and inboxes re-read)."""
     groups = {SUPERVISORS, agent_group(user.pk)}
     groups.update(team_group(pk) for pk in user.teams.values_list("pk", flat=True))
-    event = {"type": "presence.changed", "agent": user.pk, "availability": user.availability}
-    transaction.on_commit(lambda: _send([(group, event) for group in groups]))
+    event = {
+        "type": "presence.changed",
+        "id": uuid.uuid4().hex,
+        "agent": user.pk,
+        "availability": user.availability,
+    }
+    outbox.push([(group, event) for group in sorted(groups)])

@@ -11,6 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from ponton.connectors.webchat.services import access_chat
+from ponton.conversations.consumers import GroupMembership
 from ponton.conversations.realtime import chat_group
 
 NOT_FOUND = 4404
@@ -27,6 +28,7 @@ def _can_access(conversation_id: int, token: str) -> bool:
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
+    membership: GroupMembership | None = None
 
     async def connect(self) -> None:
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
@@ -40,12 +42,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=NOT_FOUND)
             return
         self.group = chat_group(self.conversation_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Renewed while the socket lives, so it leaves the group even if its process dies.
+        self.membership = GroupMembership(self.channel_layer, self.channel_name)
+        await self.membership.join(self.group)
         await self.send_json({"type": "ready"})
 
     async def disconnect(self, code: int) -> None:
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.membership is not None:
+            await self.membership.leave_all()
 
     async def chat_changed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "changed", "state": event["state"]})
