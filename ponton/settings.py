@@ -16,7 +16,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from ponton.env import envbool, envemail, envint, envlist, envstr
+from ponton.env import envbool, envemail, envint, envlist, envorigins, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
 # Everything Ponton writes (database, attachments, recordings, keys) is for its own user
@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer of the widget's endpoints (a 413 too) carries CORS.
+    "ponton.connectors.webchat.cors.WidgetCorsMiddleware",
     "ponton.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -395,6 +397,12 @@ PONTON_RETENTION_VISITOR_JOURNEY_DAYS = envint(
 )
 # Links to call recordings are forgotten after this many days (about six months).
 PONTON_RECORDING_RETENTION_DAYS = envint("PONTON_RECORDING_RETENTION_DAYS", 183, minimum=1)
+
+# The chat widget on the company's own sites (ponton/connectors/webchat/cors.py): the exact
+# origins allowed to call the widget's endpoints and open its websocket, and the secret with
+# which those sites sign the signed-in customer's id (hex HMAC-SHA256).
+PONTON_WIDGET_ORIGINS = envorigins("PONTON_WIDGET_ORIGINS")
+PONTON_WIDGET_IDENTITY_SECRET = envstr("PONTON_WIDGET_IDENTITY_SECRET")
 
 LOGGING = {
     "version": 1,
