@@ -77,9 +77,12 @@ class PageSerializer(StrictSerializer):
 class IdentitySerializer(StrictSerializer):
     """The signed-in customer, as the host site vouches for them."""
 
-    customer_id = serializers.CharField(max_length=64, help_text="The customer's number.")
+    customer_id = serializers.CharField(
+        max_length=64, allow_blank=True, help_text="The customer's number."
+    )
     hash = serializers.CharField(
         max_length=128,
+        allow_blank=True,
         help_text="Hex HMAC-SHA256 of customer_id with PONTON_WIDGET_IDENTITY_SECRET.",
     )
 
