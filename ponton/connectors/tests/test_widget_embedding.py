@@ -271,3 +271,18 @@ def start_offers(question: str, *, module: str) -> list[int]:
     offered = [m for m in chat["messages"] if m["author"] == "assistant" and m.get("articles")]
     assert offered, chat["messages"]
     return [a["id"] for a in offered[0]["articles"]]
+
+
+@pytest.mark.django_db
+def test_the_agent_reads_where_the_chat_was_opened_from(client: Client, agent: User) -> None:
+    page = {**PAGE, "attributes": {"screen": "invoice-list"}}
+    chat = cross_site(client, {"text": PERSON, "page": page}).json()
+
+    reader = Client()
+    reader.force_login(agent)
+    html = reader.get(f"/fr/agent/c/{chat['id']}/").content.decode()
+
+    assert "Ouvert depuis :" in html
+    assert f'href="{PAGE["url"]}"' in html
+    assert "<strong>billing</strong>" in html
+    assert "screen: invoice-list" in html
