@@ -28,6 +28,7 @@ from ponton.conversations.models import Conversation, State
 pytestmark = pytest.mark.browser
 
 SECRET = "the-shops-widget-secret"
+HOST_ADDRESS = "127.0.0.2"
 # The host site's own stylesheet, as aggressive as a real one can be: nothing of it may
 # reach into the widget.
 HOST_CSS = """
@@ -94,10 +95,12 @@ def host_site(asgi_server: str, settings: Any) -> Iterator[HostSite]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    # Another loopback address too: the websocket's same-site check admits any port of an
+    # allowed host (127.0.0.1), and this site must be admitted as a listed origin only.
+    server = ThreadingHTTPServer((HOST_ADDRESS, 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    origin = f"http://{HOST_ADDRESS}:{server.server_address[1]}"
     assert urlsplit(origin).netloc != urlsplit(ponton).netloc
     settings.PONTON_WIDGET_ORIGINS = [origin]
     settings.PONTON_WIDGET_IDENTITY_SECRET = SECRET
@@ -110,7 +113,8 @@ def host_site(asgi_server: str, settings: Any) -> Iterator[HostSite]:
 
 
 def _visit(browser: Any, url: str) -> tuple[Any, Any, list[str], list[str]]:
-    """A fresh browser on the host page: the page, its context, CSP complaints, requests."""
+    """A fresh browser on the host page: the page, its context, CSP complaints, requests
+    (websocket frames received are added to the requests as `frame:TEXT`)."""
     context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -121,6 +125,10 @@ def _visit(browser: Any, url: str) -> tuple[Any, Any, list[str], list[str]]:
         lambda m: complaints.append(m.text) if "Content Security Policy" in m.text else None,
     )
     page.on("request", lambda r: requests.append(r.url))
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda payload: requests.append(f"frame:{payload}")),
+    )
     page.goto(url)
     return context, page, complaints, requests
 
@@ -170,10 +178,19 @@ def test_a_customer_signed_in_on_the_companys_site_reaches_an_agent_who_sees_who
         conversation = Conversation.objects.get()
         assert conversation.state == State.WAITING_HUMAN
         assert conversation.customer == customer
+        # The chat's socket from the other origin was admitted: it said "ready".
+        for _ in range(100):  # a bound, not a measure
+            if any(r.startswith("frame:") and '"ready"' in r for r in requests):
+                break
+            page.wait_for_timeout(100)
+        else:
+            pytest.fail("The widget's websocket never got ready on the other site")
         assert complaints == []
-        assert {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in requests} <= {
+        urls = [u for u in requests if not u.startswith("frame:")]
+        assert {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in urls} <= {
             host_site.origin,
             asgi_server,
+            asgi_server.replace("http://", "ws://"),
         }
     finally:
         context.close()
