@@ -2,7 +2,9 @@
 
 Browsers authenticate websockets with their session cookie (and the origin
 check stops other sites from borrowing it); tools and integrations send
-`Authorization: Bearer TOKEN` as with the API.
+`Authorization: Bearer TOKEN` as with the API. The chat widget's websocket also
+admits the sites listed in PONTON_WIDGET_ORIGINS: it proves itself with the
+conversation's token, never a cookie.
 """
 
 import asyncio
@@ -27,6 +29,8 @@ from ponton.accounts.services import user_for_token  # noqa: E402
 from ponton.bodylimit import BodyLimitASGI  # noqa: E402
 from ponton.routing import websocket_urlpatterns  # noqa: E402
 
+WIDGET_SOCKET = "/ws/chat/"
+
 
 class BearerTokenMiddleware:
     """A websocket without a signed-in session may carry an API token instead."""
@@ -46,6 +50,22 @@ class BearerTokenMiddleware:
                 if found is not None:
                     scope = {**scope, "user": found}
         return await self.inner(scope, receive, send)
+
+
+class WidgetOriginValidator:
+    """The same-site origin check, except that the widget's chat socket also admits the
+    exact origins of the sites that embed it (PONTON_WIDGET_ORIGINS)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.same_site = AllowedHostsOriginValidator(inner)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        if scope.get("path", "").startswith(WIDGET_SOCKET):
+            origin = dict(scope.get("headers", [])).get(b"origin", b"").decode("latin-1")
+            if origin.lower() in settings.PONTON_WIDGET_ORIGINS:
+                return await self.inner(scope, receive, send)
+        return await self.same_site(scope, receive, send)
 
 
 class DjangoThreads:
@@ -95,7 +115,7 @@ class DjangoThreads:
 application = ProtocolTypeRouter(
     {
         "http": BodyLimitASGI(DjangoThreads(django_application, settings.WEB_THREADS)),
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": WidgetOriginValidator(
             AuthMiddlewareStack(BearerTokenMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }

@@ -458,10 +458,13 @@ def off_loop(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def exits_in_viewport_js(scope: str = "") -> str:
-    """JavaScript counting the [data-human-exit] elements under `scope` shown whole in the viewport."""
+    """JavaScript counting the [data-human-exit] elements under `scope` shown whole in the
+    viewport, in the page and in its open shadow roots (the chat widget lives in one)."""
     selector = f"{scope} [data-human-exit]".strip()
     return (
-        f"() => Array.from(document.querySelectorAll({selector!r})).filter((e) => {{"
+        "() => [document, ...Array.from(document.querySelectorAll('*'), (h) => h.shadowRoot)]"
+        f".filter(Boolean).flatMap((r) => Array.from(r.querySelectorAll({selector!r})))"
+        ".filter((e) => {"
         "const r = e.getBoundingClientRect(), s = getComputedStyle(e);"
         'return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none"'
         " && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;"

@@ -65,3 +65,30 @@ def envemail(name: str, default: str) -> str:
     except ValidationError:
         raise ImproperlyConfigured(f"{name} must be an email address, got {value!r}") from None
     return value
+
+
+def envorigins(name: str) -> list[str]:
+    """Comma-separated web origins (`https://shop.example`, a port if not the default one),
+    lowercased; a path, a wildcard or a missing scheme is refused, since browsers send the
+    exact origin."""
+    from urllib.parse import urlsplit
+
+    origins = []
+    for item in envlist(name, []):
+        value = item.lower().rstrip("/")
+        parts = urlsplit(value)
+        try:
+            parts.port  # noqa: B018  (raises on a port that is not a number)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} has an invalid port") from None
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or "*" in value
+            or value != f"{parts.scheme}://{parts.netloc}"
+        ):
+            raise ImproperlyConfigured(
+                f"{name} must list origins such as https://shop.example, got {item!r}"
+            )
+        origins.append(value)
+    return origins

@@ -18,7 +18,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from ponton.env import envbool, envemail, envint, envlist, envstr
+from ponton.env import envbool, envemail, envint, envlist, envorigins, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
 # Everything Ponton writes (database, attachments, recordings, keys) is for its own user
@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every request gets its id (logs, X-Request-ID) and is counted with its latency.
     "ponton.ops.middleware.ObservabilityMiddleware",
+    # Before the body limit, so that every answer of the widget's endpoints (a 413 too) carries CORS.
+    "ponton.connectors.webchat.cors.WidgetCorsMiddleware",
     "ponton.bodylimit.BodyLimitMiddleware",
     "ponton.dbdown.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -518,6 +520,11 @@ PONTON_METRICS_ADDRESSES = envlist("PONTON_METRICS_ADDRESSES", ["127.0.0.1", "::
 PONTON_LOG_FORMAT = envstr("PONTON_LOG_FORMAT", "text").lower()
 if PONTON_LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured(f"PONTON_LOG_FORMAT must be text or json, got {PONTON_LOG_FORMAT!r}")
+# The chat widget on the company's own sites (ponton/connectors/webchat/cors.py): the exact
+# origins allowed to call the widget's endpoints and open its websocket, and the secret with
+# which those sites sign the signed-in customer's id (hex HMAC-SHA256).
+PONTON_WIDGET_ORIGINS = envorigins("PONTON_WIDGET_ORIGINS")
+PONTON_WIDGET_IDENTITY_SECRET = envstr("PONTON_WIDGET_IDENTITY_SECRET")
 
 LOGGING = {
     "version": 1,

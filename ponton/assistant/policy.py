@@ -26,11 +26,12 @@ from ponton.assistant import phrasing
 from ponton.assistant.knowledge_model import current_model
 from ponton.assistant.signals import configured_policy_topics, triage
 from ponton.conversations import events, lifecycle, surveys
+from ponton.conversations.context import conversation_page
 from ponton.conversations.memory import recall, remember
 from ponton.conversations.models import Conversation, HandoffReason, Message, State
 from ponton.journeys.models import EventKind
 from ponton.knowledge import text
-from ponton.knowledge.models import ArticleTranslation, Status
+from ponton.knowledge.models import Article, ArticleTranslation, Status
 from ponton.knowledge.search import Viewer
 from ponton.knowledge.selectors import article_url
 from ponton.status import services as status
@@ -290,6 +291,7 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
     if not ranked:
         _admit(conversation, reason="already_offered")
         return
+    ranked = _module_first(conversation, ranked)
     best, confidence = ranked[0]
     if _is_repeat_contact(conversation, best):
         lifecycle.hand_off(
@@ -308,6 +310,25 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
         _answer_with(conversation, best, confidence=confidence)
     else:
         _admit(conversation, reason="low_confidence")
+
+
+def _module_first(
+    conversation: Conversation, ranked: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """Articles targeted to the product module the chat was opened from (the widget on the
+    company's site says which) come first among the candidates worth offering."""
+    page = conversation_page(conversation)
+    module = page["module"] if page else ""
+    if not module:
+        return ranked
+    candidates = [a for a, p in ranked if p >= CLARIFY_MIN]
+    targeted = {
+        pk
+        for pk, modules in Article.objects.filter(pk__in=candidates).values_list("pk", "modules")
+        if module in (modules or [])
+    }
+    # A stable sort: the module's articles first, each group in the model's order.
+    return sorted(ranked, key=lambda c: c[0] not in targeted)
 
 
 def _is_repeat_contact(conversation: Conversation, article_id: int) -> bool:

@@ -81,6 +81,31 @@ def context_packet(
         "articles_offered": memory.offered_articles,
         "failed_attempts": memory.failed_attempts,
         "customer": _customer_summary(customer, conversation),
+        # Where the chat was opened on the company's own site: the page, the product module.
+        "page": conversation_page(conversation),
+    }
+
+
+def conversation_page(conversation: Conversation) -> dict[str, Any] | None:
+    """The last page of the company's site the chat widget reported for this conversation
+    (`url`, `module`, `attributes`), None when it was opened elsewhere."""
+    event = (
+        JourneyEvent.objects.filter(
+            kind=EventKind.PAGE_VIEW,
+            occurred_at__gte=conversation.created_at,
+            data__page="widget",
+            data__conversation=conversation.pk,
+        )
+        .order_by("-occurred_at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if event is None:
+        return None
+    return {
+        "url": event.get("url", ""),
+        "module": event.get("module", ""),
+        "attributes": event.get("attributes", {}),
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from ponton.assistant.knowledge_model import current_model
+from ponton.conversations.context import conversation_page
 from ponton.conversations.memory import recall
 from ponton.conversations.models import Author, Conversation
 from ponton.knowledge.models import ArticleTranslation, Status
@@ -64,6 +65,8 @@ class Packet:
     customer: dict[str, Any]
     routing_why: str
     suggested: list[ArticleLink] = field(default_factory=list)
+    # The page of the company's site the widget was opened from: url, module, attributes.
+    page: dict[str, Any] = field(default_factory=dict)
 
     @property
     def need_percent(self) -> int | None:
@@ -146,6 +149,7 @@ def for_people(conversation: Conversation) -> Packet:
         comments=comments,
         customer=raw.get("customer") or {},
         routing_why=(raw.get("routing") or {}).get("why", ""),
+        page=raw.get("page") or conversation_page(conversation) or {},
     )
     not_again = set(offered) | {
         _article_id(f.get("article"))

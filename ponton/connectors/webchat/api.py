@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, ValidationError
@@ -28,11 +29,71 @@ class CustomerSerializer(StrictSerializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=150)
 
 
+# What a host page may say about where the customer is: bounded, strings only.
+MAX_ATTRIBUTES = 20
+MAX_ATTRIBUTE_NAME = 64
+MAX_ATTRIBUTE_VALUE = 200
+
+
+class AttributesField(serializers.DictField):
+    child = serializers.CharField(max_length=MAX_ATTRIBUTE_VALUE, allow_blank=True)
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        if not isinstance(data, dict):
+            raise ValidationError("Must be an object of strings.")
+        if len(data) > MAX_ATTRIBUTES:
+            raise ValidationError(f"At most {MAX_ATTRIBUTES} attributes.")
+        for name, value in data.items():
+            if not name.strip() or len(name) > MAX_ATTRIBUTE_NAME:
+                raise ValidationError(f"Attribute names have 1 to {MAX_ATTRIBUTE_NAME} characters.")
+            if not isinstance(value, str):
+                raise ValidationError({name: "Must be a string."})
+        return dict(super().to_internal_value(data))
+
+
+class PageSerializer(StrictSerializer):
+    """Where the widget is, as the host page tells it."""
+
+    url = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="The page the customer is on.",
+    )
+    module = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="The product module; articles targeted to it are offered first.",
+    )
+    attributes = AttributesField(
+        required=False,
+        help_text=f"Up to {MAX_ATTRIBUTES} more facts, strings of at most "
+        f"{MAX_ATTRIBUTE_VALUE} characters.",
+    )
+
+
+class IdentitySerializer(StrictSerializer):
+    """The signed-in customer, as the host site vouches for them."""
+
+    customer_id = serializers.CharField(
+        max_length=64, allow_blank=True, help_text="The customer's number."
+    )
+    hash = serializers.CharField(
+        max_length=128,
+        allow_blank=True,
+        help_text="Hex HMAC-SHA256 of customer_id with PONTON_WIDGET_IDENTITY_SECRET.",
+    )
+
+
 class StartSerializer(StrictSerializer):
     text = text_field(max_length=5000)
     lang = serializers.ChoiceField(choices=["fr", "en"], required=False)
     customer = CustomerSerializer(required=False)
     client_msg_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    page = PageSerializer(required=False)
+    identity = IdentitySerializer(required=False)
 
 
 class ChatPostSerializer(StrictSerializer):
@@ -41,6 +102,7 @@ class ChatPostSerializer(StrictSerializer):
         min_length=1, max_length=120, required=False, help_text="An offered choice's id."
     )
     client_msg_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    page = PageSerializer(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if bool(attrs.get("text")) == bool(attrs.get("action")):
@@ -74,6 +136,15 @@ def _thread(conversation: Conversation, after: int | None) -> dict[str, Any]:
         "state": conversation.state,
         "messages": [message_json(m) for m in messages_after(conversation, after)],
     }
+
+
+def _page(data: dict[str, Any]) -> services.Page:
+    page = data.get("page") or {}
+    return services.Page(
+        url=page.get("url", ""),
+        module=page.get("module", "").strip(),
+        attributes=page.get("attributes", {}),
+    )
 
 
 def _django_errors(exc: DjangoValidationError) -> ValidationError:
@@ -125,11 +196,18 @@ class ChatStartView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         customer = data.get("customer") or {}
+        identity = data.get("identity")
+        # A customer the host site signed for; otherwise whoever our own session says.
+        identified = (
+            services.identified_customer(identity["customer_id"], identity["hash"])
+            if identity
+            else None
+        )
         try:
             conversation = services.start(
                 text=data["text"],
                 language=data.get("lang") or getattr(request, "LANGUAGE_CODE", "fr"),
-                user=request.user,
+                user=identified or request.user,
                 # Only a browser that keeps our cookie has a journey to join.
                 visitor_id=""
                 if getattr(request._request, "visitor_is_new", True)
@@ -137,6 +215,7 @@ class ChatStartView(APIView):
                 name=customer.get("name", ""),
                 email=customer.get("email", ""),
                 client_msg_id=data.get("client_msg_id", ""),
+                page=_page(data),
             )
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
@@ -195,11 +274,17 @@ class ChatMessagesView(APIView):
         try:
             if data.get("action"):
                 message = services.receive_action(
-                    conversation, action=data["action"], client_msg_id=data.get("client_msg_id", "")
+                    conversation,
+                    action=data["action"],
+                    client_msg_id=data.get("client_msg_id", ""),
+                    page=_page(data),
                 )
             else:
                 message = services.receive_text(
-                    conversation, text=data["text"], client_msg_id=data.get("client_msg_id", "")
+                    conversation,
+                    text=data["text"],
+                    client_msg_id=data.get("client_msg_id", ""),
+                    page=_page(data),
                 )
         except services.ChoiceNotOffered as exc:
             raise ValidationError(

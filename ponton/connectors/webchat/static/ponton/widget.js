@@ -1,17 +1,41 @@
 /*
- * Ponton web chat widget. Embed on any page with one tag:
- *   <script src="https://help.example.com/static/ponton/widget.js" data-lang="fr" defer></script>
- * It says it is an automated assistant, keeps the way to a person visible at
- * every turn, resumes the conversation after a reload, and hears replies at once
- * over a websocket (which only says "changed": it then re-reads), polling slowly
- * as a safety net and fully when the socket cannot connect.
+ * Ponton web chat widget: one tag on the help center or on the company's own site.
+ *
+ *   <script src="https://support.example/static/ponton/widget.js" async
+ *           data-ponton-url="https://support.example"      (optional: where Ponton answers)
+ *           data-lang="fr"                                  (optional: else the page's language)
+ *           data-customer-id="40012345"                     (optional: the signed-in customer's number,
+ *           data-customer-hash="HEX HMAC-SHA256 of it"       with its hash computed on the host's server)
+ *           data-module="billing"                           (optional: the product module of the page)
+ *           data-context-plan="pro"></script>               (optional: any data-context-NAME attribute)
+ *
+ * It lives in a Shadow DOM with its own stylesheet (a <link> to widget.css beside it), so
+ * it neither leaks styles into the host page nor takes them from it, and it needs no inline
+ * style, no eval and nothing from a third party: a host page with a strict
+ * Content-Security-Policy lists Ponton's origin in script-src, style-src and connect-src.
+ * It says it is an automated assistant, keeps the way to a person visible at every turn,
+ * resumes the conversation after a reload, and hears replies at once over a websocket
+ * (which only says "changed": it then re-reads), polling slowly as a safety net and fully
+ * when the socket cannot connect.
  */
 (function () {
   "use strict";
   if (window.PontonWidget) return;
   var script = document.currentScript || document.querySelector("script[src*='ponton/widget.js']");
-  var base = new URL(script.src, window.location.href).origin;
-  var lang = (script.dataset.lang || document.documentElement.lang || "fr").slice(0, 2) === "en" ? "en" : "fr";
+  var data = script.dataset;
+  var base = new URL(data.pontonUrl || script.src, window.location.href).origin;
+  var sameSite = base === window.location.origin;
+  var lang = (data.lang || document.documentElement.lang || "fr").slice(0, 2) === "en" ? "en" : "fr";
+  var identity = data.customerId && data.customerHash ? { customer_id: data.customerId, hash: data.customerHash } : null;
+  // What the host page says about where the customer is: kept within what the server takes
+  // (20 attributes of 200 characters), so a long value never stops a message.
+  var context = { module: (data.module || "").slice(0, 64), attributes: {} };
+  Object.keys(data).forEach(function (key) {
+    var m = key.match(/^context([A-Z].*)$/);
+    if (!m || Object.keys(context.attributes).length >= 20) return;
+    var name = (m[1].charAt(0).toLowerCase() + m[1].slice(1)).slice(0, 64);
+    context.attributes[name] = String(data[key]).slice(0, 200);
+  });
   var T = {
     fr: {
       open: "Besoin d'aide ?", title: "Assistant automatique", close: "Fermer", human: "Parler à un conseiller",
@@ -32,7 +56,9 @@
       call: "Or call us:", wait: "wait ~%s min", phoneClosed: "closed right now", callback: "be called back"
     }
   }[lang];
-  var KEY = "ponton-chat:" + base;
+  // One conversation per customer on this browser: another person signing in on the host
+  // site never resumes the previous one's chat.
+  var KEY = "ponton-chat:" + base + (identity ? ":" + identity.customer_id : "");
   var state = load();
   var pollTimer = null, sending = false, socket = null, live = false;
 
@@ -42,7 +68,22 @@
   function el(tag, cls, text) { var n = document.createElement(tag); if (cls) n.className = cls; if (text) n.textContent = text; return n; }
   function csrf() { var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/); return m ? decodeURIComponent(m[1]) : ""; }
 
-  var css = el("link"); css.rel = "stylesheet"; css.href = base + "/static/ponton/widget.css"; document.head.appendChild(css);
+  function page() {
+    var p = {};
+    if (/^https?:$/.test(window.location.protocol)) p.url = window.location.href.split("#")[0].slice(0, 2000);
+    if (context.module) p.module = context.module;
+    if (Object.keys(context.attributes).length) p.attributes = context.attributes;
+    return p;
+  }
+
+  // The widget's own tree: the host page's rules do not reach in, ours do not leak out.
+  var host = document.createElement("ponton-widget");
+  var shadow = host.attachShadow({ mode: "open" });
+  var root = el("div", "pw-root"); root.hidden = true;  // shown once styled
+  var css = el("link"); css.rel = "stylesheet"; css.href = new URL("widget.css", script.src).href;
+  css.addEventListener("load", function () { root.hidden = false; });
+  css.addEventListener("error", function () { root.hidden = false; });  // plain, but usable
+  shadow.append(css, root);
   var launcher = el("button", "pw-launcher", T.open);
   launcher.type = "button"; launcher.setAttribute("aria-expanded", "false"); launcher.setAttribute("aria-controls", "pw-panel");
   var panel = el("section", "pw-panel"); panel.id = "pw-panel"; panel.hidden = true;
@@ -60,7 +101,10 @@
   var send = el("button", "pw-send", T.send); send.type = "submit";
   form.append(label, input, send);
   panel.append(head, status, log, form);
-  document.body.append(launcher, panel);
+  root.append(launcher, panel);
+  // An async tag in <head> may run before <body> exists.
+  if (document.body) document.body.appendChild(host);
+  else document.addEventListener("DOMContentLoaded", function () { document.body.appendChild(host); });
   log.appendChild(bubble({ author: "assistant", text: T.intro, id: 0 }));
 
   function bubble(m) {
@@ -111,9 +155,10 @@
   function request(method, path, body) {
     var headers = { "Content-Type": "application/json", "Accept": "application/json" };
     if (state.token) headers["X-Conversation-Token"] = state.token;
-    if (base === window.location.origin && csrf()) headers["X-CSRFToken"] = csrf();
+    if (sameSite && csrf()) headers["X-CSRFToken"] = csrf();
+    // Never our cookies on another site: the conversation's token is the credential.
     return fetch(base + "/api/v1/chat/conversations" + path, {
-      method: method, headers: headers, credentials: base === window.location.origin ? "same-origin" : "omit",
+      method: method, headers: headers, credentials: sameSite ? "same-origin" : "omit",
       body: body ? JSON.stringify(body) : undefined
     }).then(function (r) {
       if (r.status === 404 && state.id) { state = {}; save(); }
@@ -129,6 +174,9 @@
     // handled it, if one did).
     var first = !state.id;
     body.client_msg_id = uid();
+    var where = page();
+    if (Object.keys(where).length) body.page = where;
+    if (first && identity) body.identity = identity;
     var attempt = function () {
       var call = first ? request("POST", "", Object.assign({ lang: lang }, body)) : request("POST", "/" + state.id + "/messages", body);
       return call.then(function (data) {
@@ -214,7 +262,7 @@
   panel.insertBefore(incidentBox, status);
   function incidents() {
     fetch(base + "/api/v1/status/notice?lang=" + lang, {
-      headers: { "Accept": "application/json" }, credentials: base === window.location.origin ? "same-origin" : "omit"
+      headers: { "Accept": "application/json" }, credentials: sameSite ? "same-origin" : "omit"
     }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
       incidentBox.textContent = "";
       var items = (data && data.incidents) || [];
@@ -245,5 +293,16 @@
   input.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); } });
   if (state.id && state.open) open();
   window.addEventListener("beforeunload", function () { state.open = !panel.hidden; save(); });
-  window.PontonWidget = { open: open, close: shut };
+  // A single-page app tells the widget when the customer moves to another module.
+  function setContext(next) {
+    if (!next) return;
+    if (typeof next.module === "string") context.module = next.module.slice(0, 64);
+    if (next.attributes && typeof next.attributes === "object") {
+      context.attributes = {};
+      Object.keys(next.attributes).slice(0, 20).forEach(function (k) {
+        if (typeof next.attributes[k] === "string") context.attributes[k.slice(0, 64)] = next.attributes[k].slice(0, 200);
+      });
+    }
+  }
+  window.PontonWidget = { open: open, close: shut, setContext: setContext };
 })();
