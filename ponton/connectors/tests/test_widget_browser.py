@@ -244,3 +244,37 @@ def test_at_half_past_ten_the_widget_promises_only_what_is_true(
     panel.locator(".pw-head [data-human-exit]").click()
 
     expect(panel.locator(".pw-system").first).to_contain_text("Nos conseillers seront de retour le")
+
+
+def test_when_the_server_is_briefly_unavailable_the_widget_sends_again_by_itself_once(
+    page: Any, live_server: Any, kb: KB
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/fr/")
+    panel = _open_widget(page)
+    _ask(page, panel, QUESTION)
+    expect(panel.locator("a.pw-article")).to_have_text(kb.password_fr.title)
+
+    # The next send meets a database outage (503, as ponton.dbdown answers), then a network
+    # drop; the third try reaches the server.
+    bodies: list[str] = []
+
+    def outage(route: Any) -> None:
+        bodies.append(route.request.post_data)
+        if len(bodies) == 1:
+            route.fulfill(status=503, headers={"Retry-After": "1"}, json={"code": "unavailable"})
+        elif len(bodies) == 2:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/chat/conversations/*/messages", outage)
+    _ask(page, panel, "Merci, et pour changer mon adresse ?")
+
+    expect(panel.locator(".pw-customer")).to_have_count(2)
+    expect(panel.locator(".pw-retry")).to_have_count(0)
+    assert len(bodies) == 3
+    assert len(set(bodies)) == 1  # the same message, with the same client_msg_id, each time
+    conversation = Conversation.objects.get()
+    assert conversation.messages.filter(author=Author.CUSTOMER).count() == 2

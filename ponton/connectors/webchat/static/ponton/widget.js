@@ -162,7 +162,12 @@
       body: body ? JSON.stringify(body) : undefined
     }).then(function (r) {
       if (r.status === 404 && state.id) { state = {}; save(); }
-      if (!r.ok) throw new Error(String(r.status));
+      if (!r.ok) {
+        var failure = new Error(String(r.status));
+        failure.status = r.status;
+        failure.retryAfter = Number(r.headers.get("Retry-After")) || 0;
+        throw failure;
+      }
       return r.json();
     });
   }
@@ -184,8 +189,18 @@
         render(data); input.value = "";
       });
     };
-    attempt().catch(function () {
-      // Same client_msg_id on retry: the server stores the message once.
+    // The server briefly unavailable (503) or the network dropped: try again by ourselves,
+    // a few times, after the wait the server asks for. Same client_msg_id on every retry:
+    // the server stores the message once.
+    var patient = function (left) {
+      return attempt().catch(function (failure) {
+        var transient = failure.status === 503 || failure.status === undefined;
+        if (!transient || left === 0) throw failure;
+        var wait = Math.min(Math.max(failure.retryAfter || 2, 1), 30) * 1000;
+        return new Promise(function (resolve) { setTimeout(resolve, wait); }).then(function () { return patient(left - 1); });
+      });
+    };
+    patient(3).catch(function () {
       status.textContent = T.error;
       var retry = el("button", "pw-retry", T.retry); retry.type = "button";
       retry.addEventListener("click", function () { retry.remove(); attempt().catch(function () { status.textContent = T.error; }); });
