@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "ponton.status",
     "ponton.workspace",
     "ponton.privacy",
+    "ponton.webhooks",
     "ponton.demo",
 ]
 
@@ -369,6 +370,10 @@ PONTON_CALLBACKS_PER_SLOT = envint("PONTON_CALLBACKS_PER_SLOT", 3, minimum=1)
 PONTON_CRISIS_THRESHOLD = envint("PONTON_CRISIS_THRESHOLD", 20, minimum=1)
 # When the next public update of an incident is promised, unless its author says otherwise.
 PONTON_INCIDENT_UPDATE_MINUTES = envint("PONTON_INCIDENT_UPDATE_MINUTES", 30, minimum=5)
+# Outbound webhooks -----------------------------------------------------------------
+# Webhooks only go to public addresses (checked when saved and at each delivery); set this
+# for development and tests, where the receiver listens on 127.0.0.1 or a private network.
+PONTON_WEBHOOK_ALLOW_PRIVATE = envbool("PONTON_WEBHOOK_ALLOW_PRIVATE", False)
 # Phone -------------------------------------------------------------------------------
 # The number customers call, shown on every customer page with the opening hours and the
 # wait (empty: nothing phone-related shows). Any format; numbers without a country code

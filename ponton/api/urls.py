@@ -19,6 +19,7 @@ urlpatterns = [
     path("articles", ArticleSearchView.as_view(), name="articles"),
     path("articles/suggest", ArticleSuggestView.as_view(), name="articles-suggest"),
     path("", include("ponton.connectors.webchat.urls")),
+    path("", include("ponton.webhooks.urls")),
     path("voice/", include("ponton.connectors.voice.urls")),
     path("conversations", ConversationListView.as_view(), name="conversations"),
     path(
