@@ -315,6 +315,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets named once, where several fields share a name ("status", "language").
+    "ENUM_NAME_OVERRIDES": {
+        "LangEnum": ["fr", "en"],
+        "DeliveryStatusEnum": ["pending", "delivered", "dead"],
+        "ArticleStatusEnum": ["draft", "published"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ponton.api.schema.postprocess",
