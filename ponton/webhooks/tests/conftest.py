@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.utils import translation
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
@@ -78,6 +79,13 @@ def receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Iterator[None]:
+    """Errors are read in English here (the French catalogue has them too: see test_api)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from ponton.webhooks.tests.conftest import Receiver
 
 
 def _signed_in(user: User) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
 

@@ -16,8 +16,10 @@ from ponton.webhooks.tests.conftest import Receiver
 URL = "/api/v1/webhooks"
 
 
-def _client(user: User, **token: Any) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user, **token)}")
+def _client(user: User, *, lang: str = "en", **token: Any) -> Client:
+    return Client(
+        HTTP_AUTHORIZATION=f"Bearer {create_api_token(user, **token)}", HTTP_ACCEPT_LANGUAGE=lang
+    )
 
 
 def test_an_admin_registers_an_endpoint_and_gets_its_secret_once(
@@ -51,6 +53,16 @@ def test_the_api_refuses_an_endpoint_on_a_private_address_without_the_developmen
     assert response.status_code == 400
     assert "not a public address" in response.json()["errors"]["url"][0]
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_refusal_speaks_french_to_a_french_client(admin: User) -> None:
+    response = _client(admin, lang="fr").post(
+        URL,
+        {"url": "http://169.254.169.254/", "events": ["incident.opened"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "n’est pas une adresse publique" in response.json()["errors"]["url"][0]
 
 
 def test_an_unknown_event_is_refused(admin: User) -> None:
