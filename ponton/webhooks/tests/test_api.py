@@ -62,7 +62,7 @@ def test_the_refusal_speaks_french_to_a_french_client(admin: User) -> None:
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert "n’est pas une adresse publique" in response.json()["errors"]["url"][0]
+    assert "pas une adresse publique" in response.json()["errors"]["url"][0]
 
 
 def test_an_unknown_event_is_refused(admin: User) -> None:
