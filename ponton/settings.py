@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ponton.workspace",
     "ponton.privacy",
     "ponton.audit",
+    "ponton.webhooks",
     "ponton.demo",
     "ponton.ops",
 ]
@@ -379,6 +380,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets named once, where several fields share a name ("status", "language").
+    "ENUM_NAME_OVERRIDES": {
+        "LangEnum": ["fr", "en"],
+        "DeliveryStatusEnum": ["pending", "delivered", "dead"],
+        "ArticleStatusEnum": ["draft", "published"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ponton.api.schema.postprocess",
@@ -463,6 +470,10 @@ PONTON_CALLBACKS_PER_SLOT = envint("PONTON_CALLBACKS_PER_SLOT", 3, minimum=1)
 PONTON_CRISIS_THRESHOLD = envint("PONTON_CRISIS_THRESHOLD", 20, minimum=1)
 # When the next public update of an incident is promised, unless its author says otherwise.
 PONTON_INCIDENT_UPDATE_MINUTES = envint("PONTON_INCIDENT_UPDATE_MINUTES", 30, minimum=5)
+# Outbound webhooks -----------------------------------------------------------------
+# Webhooks only go to public addresses (checked when saved and at each delivery); set this
+# for development and tests, where the receiver listens on 127.0.0.1 or a private network.
+PONTON_WEBHOOK_ALLOW_PRIVATE = envbool("PONTON_WEBHOOK_ALLOW_PRIVATE", False)
 # Phone -------------------------------------------------------------------------------
 # The number customers call, shown on every customer page with the opening hours and the
 # wait (empty: nothing phone-related shows). Any format; numbers without a country code

@@ -35,8 +35,11 @@ allow-x00 = false
 # These bodies name other things (an offered choice, an agent, a team, components) or carry rules across
 # fields (a title in one language at least, since before until) that a schema cannot
 # say: their 400 for an unknown name is the documented answer, not a rejected valid request.
+# So do webhook URLs (a public address, known only once resolved), customers (a phone number
+# that can be called, an email or a phone to search by), articles (a category, a translation
+# to publish) and callbacks (a free slot).
 [[operations]]
-include-operation-id-regex = "^(chat_messages_create|conversations_assign|incident_declare|incident_update|voice_events|insights_kpis)$"
+include-operation-id-regex = "^(chat_messages_create|conversations_assign|incident_declare|incident_update|voice_events|insights_kpis|webhooks_create|customers_find|customers_create|customers_update|kb_articles_create|kb_articles_update|kb_articles_publish|callbacks_create)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 """
 

@@ -51,6 +51,8 @@ from ponton.conversations.presence import Staffing, staffing
 from ponton.conversations.reach import reach_in
 from ponton.journeys.models import EventKind
 from ponton.tasks.services import enqueue
+from ponton.webhooks import payloads
+from ponton.webhooks.services import emit
 
 MAX_MESSAGE_LENGTH = 5000
 
@@ -216,6 +218,7 @@ def open_conversation(
     except IntegrityError:
         existing = Conversation.objects.get(opening_key=key)
         return Opened(existing, _first_message(existing), created=False)
+    emit("conversation.created", payloads.conversation(conversation))
     message, _created = customer_message(
         conversation, text=text, client_msg_id=client_msg_id, channel=message_channel or channel
     )
@@ -265,6 +268,7 @@ def customer_message(
     record_conversation_event(
         conversation, EventKind.MESSAGE, message=message.pk, author=Author.CUSTOMER
     )
+    emit("message.created", payloads.message(message))
     if conversation.status in (Status.PENDING, Status.SOLVED):
         Conversation.objects.filter(pk=conversation.pk).update(status=Status.OPEN)
         conversation.status = Status.OPEN
@@ -286,7 +290,7 @@ def assistant_message(
     author: str = Author.ASSISTANT,
 ) -> Message:
     """The assistant's turn, or a notice from the system (`author`): no change of state."""
-    return Message.objects.create(
+    message = Message.objects.create(
         conversation=conversation,
         author=author,
         text=text,
@@ -294,6 +298,9 @@ def assistant_message(
         actions=actions or [],
         channel=conversation.channel,
     )
+    if author == Author.ASSISTANT:
+        emit("message.created", payloads.message(message))
+    return message
 
 
 def system_note(conversation: Conversation, text: str, *, by: Any = None) -> Message:
@@ -345,6 +352,7 @@ def hand_off(
     sla.apply_sla(conversation)
     routing.schedule_reroute(conversation)
     realtime.announce(conversation, "handoff")
+    emit("conversation.handed_off", payloads.conversation(conversation, by=by))
     with override(conversation.language):
         notice = _handoff_notice(conversation, now)
         if _unreachable(conversation):
@@ -439,6 +447,7 @@ def mark_resolved(conversation: Conversation, *, article: int | None, how: str) 
     conversation.save(update_fields=["resolved_at", "state", "status", "updated_at"])
     record_conversation_event(conversation, EventKind.SELFCARE_RESOLVED, article=article, how=how)
     realtime.announce(conversation, "status")
+    emit("conversation.solved", payloads.conversation(conversation, resolved_by="selfcare"))
 
 
 @transaction.atomic
@@ -486,9 +495,11 @@ def reply_as_agent(
     text = clean_text(text)
     locked = _locked(conversation)
     now = timezone.now()
+    assigned = False
     if not internal:
         changed = _move(locked, "reply")
         if locked.assignee_id is None:
+            assigned = True
             locked.assignee, locked.assigned_at = agent, now
             changed += ["assignee", "assigned_at"]
         if locked.first_response_at is None:
@@ -513,6 +524,9 @@ def reply_as_agent(
             locked, EventKind.MESSAGE, message=message.pk, author=Author.AGENT
         )
         _schedule_reply_email(locked, message)
+        if assigned:
+            emit("conversation.assigned", payloads.conversation(locked))
+        emit("message.created", payloads.message(message))
     realtime.announce(locked, "note" if internal else "message")
     _copy_state(locked, conversation)
     return message
@@ -526,7 +540,8 @@ def answer_call(conversation: Conversation, *, agent: Any) -> Conversation:
     before = realtime.groups_of(locked)
     now = timezone.now()
     changed = _move(locked, "answer_call")
-    if locked.assignee_id != agent.pk:
+    assigned = locked.assignee_id != agent.pk
+    if assigned:
         locked.assignee, locked.assigned_at = agent, now
         changed += ["assignee", "assigned_at"]
     if locked.first_response_at is None:
@@ -542,6 +557,8 @@ def answer_call(conversation: Conversation, *, agent: Any) -> Conversation:
         by=agent.pk,
         how="call",
     )
+    if assigned:
+        emit("conversation.assigned", payloads.conversation(locked))
     realtime.announce(locked, "assignment", previous_groups=before)
     _copy_state(locked, conversation)
     return conversation
@@ -594,6 +611,7 @@ def assign(
         team=locked.team_id,
         by=getattr(by, "pk", None),
     )
+    emit("conversation.assigned", payloads.conversation(locked))
     realtime.announce(locked, "assignment", previous_groups=before)
     _copy_state(locked, conversation)
     return conversation
@@ -641,6 +659,7 @@ def set_status(conversation: Conversation, *, status: str, by: Any) -> Conversat
         locked, EventKind.STATUS_CHANGE, status=status, by=getattr(by, "pk", None)
     )
     if status == Status.SOLVED:
+        emit("conversation.solved", payloads.conversation(locked, resolved_by="person"))
         _offer_rating(locked)
         transaction.on_commit(
             lambda: enqueue(

@@ -57,6 +57,8 @@ from ponton.conversations.presence import PRESENCE_TIMEOUT
 from ponton.journeys.models import EventKind
 from ponton.knowledge.models import Article
 from ponton.tasks.services import enqueue
+from ponton.webhooks import payloads
+from ponton.webhooks.services import emit
 
 ACTIVE_STATES = (State.WAITING_HUMAN, State.WITH_HUMAN)
 # Signals that make a conversation more urgent than its handoff reason says.
@@ -353,6 +355,8 @@ def dispatch(
         by=None,
         routing=decision.as_context(),
     )
+    if decision.agent is not None:
+        emit("conversation.assigned", payloads.conversation(conversation))
 
 
 def schedule_reroute(conversation: Conversation, *, delay: timedelta | None = None) -> None:

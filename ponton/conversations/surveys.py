@@ -24,6 +24,8 @@ from ponton.conversations.models import Conversation, Survey, SurveyKind
 from ponton.journeys.models import EventKind
 from ponton.journeys.services import record_event
 from ponton.tasks.services import enqueue
+from ponton.webhooks import payloads
+from ponton.webhooks.services import emit
 
 SALT = "ponton.survey"
 LINK_MAX_AGE = 60 * 60 * 24 * 30  # a month to answer
@@ -145,6 +147,7 @@ def answer_survey(
             language=locked.language,
             data=data,
         )
+    emit("survey.answered", payloads.survey(locked))
     return locked
 
 

@@ -30,6 +30,8 @@ from ponton.knowledge.models import (
     Status,
 )
 from ponton.tasks.services import enqueue
+from ponton.webhooks import payloads
+from ponton.webhooks.services import emit
 
 LANGUAGES = ("fr", "en")
 
@@ -141,8 +143,11 @@ def save_translation(
     translation.questions = [q.strip() for q in fields.questions if q.strip()]
     if fields.status == Status.PUBLISHED and translation.published_at is None:
         translation.published_at = timezone.now()
+    published = fields.status == Status.PUBLISHED and translation.status != Status.PUBLISHED
     translation.status = fields.status
     translation.save()
+    if published:
+        emit("article.published", payloads.article(translation))
 
     last = translation.versions.order_by("-number").values_list("number", flat=True).first() or 0
     ArticleVersion.objects.create(

@@ -48,6 +48,8 @@ from ponton.status.models import (
     Subscription,
 )
 from ponton.tasks.services import enqueue
+from ponton.webhooks import payloads
+from ponton.webhooks.services import emit
 
 CACHE_KEY = "status:live:v1"
 CACHE_SECONDS = 60  # a maintenance window opens or closes on its own: re-read once a minute
@@ -461,7 +463,7 @@ def declare_incident(fields: IncidentFields, *, by: Any, now: datetime | None = 
         created_by=by if getattr(by, "pk", None) else None,
     )
     incident.components.set(components)
-    _add_update(
+    first = _add_update(
         incident,
         phase=Phase.INVESTIGATING,
         message_fr=fields.message_fr,
@@ -469,6 +471,7 @@ def declare_incident(fields: IncidentFields, *, by: Any, now: datetime | None = 
         by=by,
         now=now,
     )
+    emit("incident.opened", payloads.incident(incident, update=first))
     return incident
 
 
@@ -593,6 +596,11 @@ def post_update(
     )
     incident.phase, incident.resolved_at = locked.phase, locked.resolved_at
     incident.next_update_at = locked.next_update_at
+    if locked.kind == Kind.INCIDENT:
+        emit(
+            "incident.resolved" if phase == Phase.RESOLVED else "incident.updated",
+            payloads.incident(locked, update=update),
+        )
     return update
 
 
