@@ -116,8 +116,12 @@ def main() -> int:
         os.environ.setdefault(limit, "100000/minute")
     fresh_database()
     tokens = {
-        r: manage("create-api-token", r).strip().splitlines()[-1]
-        for r in ("agent", "supervisor", "admin")
+        r: manage("create-api-token", r, *scopes).strip().splitlines()[-1]
+        for r, scopes in (
+            ("agent", ()),
+            ("supervisor", ()),
+            ("admin", ("--scopes", "read,write,admin")),
+        )
     }
     server = subprocess.Popen(
         [

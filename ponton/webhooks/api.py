@@ -10,25 +10,16 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ponton.accounts.models import Role
+from ponton.api.auth import AdminOperation
 from ponton.inputs import StrictSerializer
 from ponton.webhooks import services
 from ponton.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
 
 MAX_DELIVERIES = 100
-
-
-class IsAdmin(BasePermission):
-    message = "Admins only."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.role == Role.ADMIN)
 
 
 class EndpointInSerializer(StrictSerializer):
@@ -124,7 +115,7 @@ ENDPOINT_ID = OpenApiParameter("endpoint_id", OpenApiTypes.INT, OpenApiParameter
 
 
 class EndpointsView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [AdminOperation]
 
     @extend_schema(operation_id="webhooks_list", responses={200: EndpointListSerializer})
     def get(self, request: Request) -> Response:
@@ -154,7 +145,7 @@ class EndpointsView(APIView):
 
 
 class EndpointView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [AdminOperation]
 
     @extend_schema(operation_id="webhooks_delete", parameters=[ENDPOINT_ID], responses={204: None})
     def delete(self, request: Request, endpoint_id: int) -> Response:
@@ -164,7 +155,7 @@ class EndpointView(APIView):
 
 
 class TestView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [AdminOperation]
 
     @extend_schema(
         operation_id="webhooks_test",
@@ -186,7 +177,7 @@ class TestView(APIView):
 
 
 class RotateView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [AdminOperation]
 
     @extend_schema(
         operation_id="webhooks_rotate_secret",
@@ -208,7 +199,7 @@ class RotateView(APIView):
 
 
 class DeliveriesView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [AdminOperation]
 
     @extend_schema(
         operation_id="webhooks_deliveries",
@@ -231,7 +222,7 @@ class DeliveriesView(APIView):
 
 
 class ReplayView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [AdminOperation]
 
     @extend_schema(
         operation_id="webhooks_replay",

@@ -16,7 +16,11 @@ from ponton.webhooks.tests.conftest import Receiver
 URL = "/api/v1/webhooks"
 
 
+ADMINISTRATION = [TokenScope.READ, TokenScope.WRITE, TokenScope.ADMIN]
+
+
 def _client(user: User, *, lang: str = "en", **token: Any) -> Client:
+    token.setdefault("scopes", ADMINISTRATION)
     return Client(
         HTTP_AUTHORIZATION=f"Bearer {create_api_token(user, **token)}", HTTP_ACCEPT_LANGUAGE=lang
     )
@@ -90,10 +94,20 @@ def test_only_admins_may_see_or_register_endpoints(
 
 
 def test_a_read_only_token_cannot_register_an_endpoint(admin: User) -> None:
-    api = _client(admin, scopes=[TokenScope.READ])
+    api = _client(admin, scopes=[TokenScope.READ, TokenScope.ADMIN])
     body = {"url": "https://example.com/hooks", "events": ["incident.opened"]}
     assert api.post(URL, body, content_type="application/json").status_code == 403
     assert api.get(URL).status_code == 200
+
+
+def test_an_admins_everyday_token_without_the_admin_scope_does_not_administer(
+    admin: User,
+) -> None:
+    api = _client(admin, scopes=[TokenScope.READ, TokenScope.WRITE])
+    body = {"url": "https://example.com/hooks", "events": ["incident.opened"]}
+    assert api.post(URL, body, content_type="application/json").status_code == 403
+    assert api.get(URL).status_code == 403
+    assert not WebhookEndpoint.objects.exists()
 
 
 def test_an_admin_deletes_an_endpoint(admin: User, settings: Any) -> None:
