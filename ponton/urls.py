@@ -41,6 +41,7 @@ urlpatterns = [
         path("account/", include("ponton.portal.urls")),
         path("survey/", include("ponton.portal.survey_urls")),
         path("status/", include("ponton.status.urls")),
+        path("privacy/", include("ponton.privacy.urls")),
         prefix_default_language=True,
     ),
 ]
