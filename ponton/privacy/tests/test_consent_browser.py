@@ -8,6 +8,7 @@ Skipped when Debian's Chromium is not installed, unless PONTON_REQUIRE_BROWSER=1
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,7 +62,7 @@ def _cookies(page: Any) -> dict[str, str]:
 
 
 def test_the_banner_leaves_the_way_to_a_person_visible_and_uncovered_at_320px(
-    phone: Any, live_server: Any, kb: KB
+    phone: Any, live_server: Any, kb: KB, artifacts: Path
 ) -> None:
     for path in ("/fr/", "/fr/search?q=facture", f"/fr/a/{kb.invoice_fr.slug}/", "/en/"):
         phone.goto(live_server.url + path)
@@ -70,6 +71,8 @@ def test_the_banner_leaves_the_way_to_a_person_visible_and_uncovered_at_320px(
         assert phone.evaluate(WIDEST) <= PHONE["width"], path
         assert phone.evaluate(EXITS_IN_VIEWPORT) >= 1, path
         assert phone.evaluate(EXITS_UNCOVERED) >= 1, path
+        if path == "/fr/":
+            phone.screenshot(path=artifacts / "consent-banner-320.png")
         phone.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
         assert phone.evaluate(EXITS_UNCOVERED) >= 1, f"{path}, scrolled to the end"
     assert "ponton_visitor" not in _cookies(phone)
