@@ -39,7 +39,6 @@ from ponton.conversations.surveys import LINK_MAX_AGE
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.journeys.services import record_event
 from ponton.knowledge.models import Feedback
-from ponton.privacy import erasure
 from ponton.status.models import Subscription
 
 # My requests ----------------------------------------------------------------------------
@@ -236,15 +235,6 @@ def access_customer_survey(user: Any, survey_id: int) -> Survey:
     if not getattr(user, "is_authenticated", False):
         raise Http404
     return get_object_or_404(Survey, pk=survey_id, customer=user)
-
-
-# Erasure ----------------------------------------------------------------------------------
-
-
-def erase_my_account(customer: User) -> dict[str, int]:
-    """The customer's own request to be forgotten (GDPR article 17), honoured at once:
-    the same erasure as `ponton erase-customer`, which also ends every session of theirs."""
-    return erasure.erase(str(customer.pk))
 
 
 # Data export ------------------------------------------------------------------------------

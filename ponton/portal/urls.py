@@ -17,6 +17,4 @@ urlpatterns = [
     path("callback/<int:callback_id>/cancel/", views.callback_cancel, name="callback_cancel"),
     path("surveys/<int:survey_id>/", views.survey, name="survey"),
     path("export/", views.export, name="export"),
-    path("erase/", views.erase, name="erase"),
-    path("erased/", views.erased, name="erased"),
 ]

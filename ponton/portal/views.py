@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
@@ -28,12 +28,10 @@ from ponton.portal import callbacks, services, signin
 from ponton.portal.forms import (
     CallbackForm,
     CsatForm,
-    EraseAccountForm,
     MagicLinkForm,
     NpsForm,
     PreferencesForm,
     ReplyForm,
-    erasure_word,
 )
 
 
@@ -281,24 +279,6 @@ def export(request: CustomerRequest) -> HttpResponse:
     filename = f"my-data-{timezone.localdate():%Y-%m-%d}.zip"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-@customer_required
-def erase(request: CustomerRequest) -> HttpResponse:
-    """Erase my account, once the customer typed the confirmation word."""
-    form = EraseAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.erase_my_account(request.user)
-        logout(request)
-        return redirect("portal:erased")
-    status = 400 if form.errors else 200
-    return render(
-        request, "portal/erase.html", {"form": form, "word": erasure_word()}, status=status
-    )
-
-
-def erased(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/erased.html")
 
 
 # Surveys, answered through their signed link without signing in --------------------------

@@ -164,6 +164,12 @@ def erase(email_or_id: str, *, dry_run: bool = False) -> dict[str, int]:
     return counts
 
 
+def erase_own_account(customer: User) -> dict[str, int]:
+    """The customer's own request to be forgotten, from the customer space, honoured at
+    once: the same erasure as `ponton erase-customer`, which ends every session of theirs."""
+    return erase(str(customer.pk))
+
+
 def _erase(target: Target) -> dict[str, int]:
     pattern = _scrubber(target)
     user = target.user

@@ -121,6 +121,7 @@ def test_the_banner_and_the_privacy_page_speak_french_and_english(client: Client
     for lang in ("fr", "en"):
         page = client.get(f"/{lang}/privacy/").content.decode()
         assert "ponton_visit" in page and "ponton_visitor" in page and "30 minutes" in page
+        assert "395" in page  # the retention period configured
         assert human_exits(page)
 
 
