@@ -39,9 +39,11 @@ urlpatterns = [
         path("agent/calls/", include("ponton.connectors.voice.agent_urls")),
         path("agent/", include("ponton.workspace.urls")),
         path("manage/insights/", include("ponton.insights.urls")),
+        path("account/", include("ponton.privacy.account_urls")),
         path("account/", include("ponton.portal.urls")),
         path("survey/", include("ponton.portal.survey_urls")),
         path("status/", include("ponton.status.urls")),
+        path("privacy/", include("ponton.privacy.urls")),
         prefix_default_language=True,
     ),
 ]

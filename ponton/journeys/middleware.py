@@ -1,4 +1,6 @@
-"""Give every browser a stable, anonymous visitor id so its journey can be followed."""
+"""Give every browser an anonymous id so its journey can be followed: a visitor id kept
+for a year when the visitor consented, a visit id that ends with the session otherwise
+(see `ponton.journeys.consent`)."""
 
 from __future__ import annotations
 
@@ -7,16 +9,10 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-VISITOR_COOKIE = "ponton_visitor"
-ONE_YEAR = 365 * 24 * 3600
+from ponton.journeys import consent
+from ponton.journeys.consent import VISIT_COOKIE, VISITOR_COOKIE
 
-
-def _valid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+__all__ = ["VISITOR_COOKIE", "VISIT_COOKIE", "VisitorMiddleware"]
 
 
 class VisitorMiddleware:
@@ -24,17 +20,23 @@ class VisitorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        cookie = request.COOKIES.get(VISITOR_COOKIE, "")
-        is_new = not _valid(cookie)
-        request.visitor_id = str(uuid.uuid4()) if is_new else cookie  # type: ignore[attr-defined]
+        choice = consent.choice_of(request)
+        consented = choice == consent.Choice.ACCEPTED
+        cookie = request.COOKIES.get(VISITOR_COOKIE if consented else VISIT_COOKIE, "")
+        is_new = not consent.valid_id(cookie)
+        visitor_id = str(uuid.uuid4()) if is_new else cookie
+        request.visitor_id = visitor_id  # type: ignore[attr-defined]
         request.visitor_is_new = is_new  # type: ignore[attr-defined]
+        request.visitor_consented = consented  # type: ignore[attr-defined]
+        request.consent_choice = choice  # type: ignore[attr-defined]
         response = self.get_response(request)
-        if is_new and not request.path.startswith(("/static/", "/api/")):
-            response.set_cookie(
-                VISITOR_COOKIE,
-                request.visitor_id,  # type: ignore[attr-defined]
-                max_age=ONE_YEAR,
-                httponly=True,
-                samesite="Lax",
-            )
+        if request.path.startswith(("/static/", "/api/")):
+            return response
+        if VISITOR_COOKIE in response.cookies or VISIT_COOKIE in response.cookies:
+            return response  # the visitor just chose: the consent view set them
+        if consented:
+            if is_new:
+                consent.keep_visitor(response, visitor_id)
+        else:
+            consent.keep_visit(response, visitor_id)
         return response

@@ -9,5 +9,7 @@ from ponton.journeys.services import claim_visitor_events
 
 @receiver(user_logged_in)
 def _claim_anonymous_journey(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
-    if request is not None:
+    # Only a visitor who consented has their anonymous browsing joined to their account;
+    # without consent the visit's id stays anonymous (`ponton.journeys.consent`).
+    if request is not None and getattr(request, "visitor_consented", False):
         claim_visitor_events(visitor_id=getattr(request, "visitor_id", ""), customer=user)

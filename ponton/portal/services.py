@@ -38,6 +38,8 @@ from ponton.conversations.models import (
 from ponton.conversations.surveys import LINK_MAX_AGE
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.journeys.services import record_event
+from ponton.knowledge.models import Feedback
+from ponton.status.models import Subscription
 
 # My requests ----------------------------------------------------------------------------
 
@@ -263,10 +265,20 @@ def export_data(customer: User) -> dict[str, Any]:
             "language": customer.language,
             "customer_number": profile.customer_number if profile else "",
             "phone": profile.phone if profile else "",
+            "joined_at": _at(customer.date_joined),
+            "plan": profile.plan if profile else "",
+            "modules": profile.modules if profile else [],
+            "segment": profile.segment if profile else "",
             "preferences": {
+                "language": customer.language,
                 "preferred_channel": profile.preferred_channel if profile else "",
                 "prefers_person": profile.prefers_person if profile else False,
                 "accessibility_needs": profile.accessibility_needs if profile else "",
+                "referent_advisor": (
+                    profile.referent_advisor.get_short_name()
+                    if profile and profile.referent_advisor
+                    else ""
+                ),
             },
         },
         "requests": [
@@ -275,6 +287,11 @@ def export_data(customer: User) -> dict[str, Any]:
                 "channel": conversation.channel,
                 "status": progress(conversation),
                 "created_at": _at(conversation.created_at),
+                "contact": {
+                    "name": conversation.name,
+                    "email": conversation.email,
+                    "phone": conversation.phone,
+                },
                 "merged_into": conversation.merged_into_id,
                 "messages": [
                     {
@@ -301,6 +318,7 @@ def export_data(customer: User) -> dict[str, Any]:
                 "starts_at": _at(callback.starts_at),
                 "phone": callback.phone,
                 "status": callback.status,
+                "note": callback.note,
                 "request": callback.conversation_id,
             }
             for callback in customer.callbacks.order_by("starts_at")
@@ -315,6 +333,31 @@ def export_data(customer: User) -> dict[str, Any]:
                 "answered_at": _at(survey.answered_at),
             }
             for survey in Survey.objects.filter(customer=customer).order_by("pk")
+        ],
+        "article_feedback": [
+            {
+                "at": _at(feedback.created_at),
+                "article": feedback.translation.title,
+                "language": feedback.translation.language,
+                "helpful": feedback.helpful,
+                "comment": feedback.comment,
+            }
+            for feedback in Feedback.objects.filter(customer=customer)
+            .select_related("translation")
+            .order_by("pk")
+        ],
+        "status_subscriptions": [
+            {
+                "subscribed_at": _at(subscription.created_at),
+                "incident": subscription.incident_id,
+                "component": subscription.component.slug if subscription.component else "",
+                "language": subscription.language,
+                "unsubscribed_at": _at(subscription.unsubscribed_at),
+            }
+            for subscription in Subscription.objects.filter(email__iexact=customer.email)
+            .exclude(email="")
+            .select_related("component")
+            .order_by("pk")
         ],
         "journey": [
             {

@@ -184,6 +184,12 @@ def _record(target: Target, counts: dict[str, int], labels: set[str]) -> None:
     audit.forget_person(user_id=user_id, labels=labels)
 
 
+def erase_own_account(customer: User) -> dict[str, int]:
+    """The customer's own request to be forgotten, from the customer space, honoured at
+    once: the same erasure as `ponton erase-customer`, which ends every session of theirs."""
+    return erase(str(customer.pk))
+
+
 def _erase(target: Target) -> dict[str, int]:
     pattern = _scrubber(target)
     user = target.user

@@ -27,7 +27,7 @@ from ponton.conversations.models import (
     Message,
     State,
 )
-from ponton.journeys.middleware import VISITOR_COOKIE
+from ponton.journeys.middleware import VISIT_COOKIE
 
 START = "/api/v1/chat/conversations"
 TOKEN_HEADER = "X-Conversation-Token"
@@ -181,8 +181,8 @@ def test_no_article_is_offered_twice_in_a_conversation(client: Client, kb: KB) -
 
 
 def visitor(client: Client) -> Client:
-    """A browser that has been on the help center: it holds our visitor cookie."""
-    client.cookies[VISITOR_COOKIE] = str(uuid.uuid4())
+    """A browser that has been on the help center: it holds our visit cookie."""
+    client.cookies[VISIT_COOKIE] = str(uuid.uuid4())
     return client
 
 
@@ -227,7 +227,7 @@ def test_the_same_first_message_sent_twice_at_once_opens_one_conversation(kb: KB
 
     def one_try() -> None:
         browser = Client()
-        browser.cookies[VISITOR_COOKIE] = cookie
+        browser.cookies[VISIT_COOKIE] = cookie
         try:
             start.wait()
             answers.append(start_chat(browser, "ma box ne marche plus", client_msg_id="c-9"))

@@ -94,7 +94,7 @@ def test_a_visitor_who_opens_the_widget_and_asks_for_a_person_at_once_gets_one(
     conversation = Conversation.objects.get()
     assert conversation.state == State.WAITING_HUMAN
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    assert conversation.visitor_id == cookies["ponton_visitor"]
+    assert conversation.visitor_id == cookies["ponton_visit"]
     assert conversation.context["articles_viewed"][0]["article"] == kb.invoice.pk
 
 

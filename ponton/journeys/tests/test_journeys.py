@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from ponton.conftest import KB
-from ponton.journeys.middleware import VISITOR_COOKIE
+from ponton.journeys.consent import CONSENT_COOKIE, VISITOR_COOKIE
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.journeys.services import claim_visitor_events, record_event, timeline
 
@@ -135,7 +135,8 @@ def test_staff_never_claim_a_visitors_events(db: None, agent) -> None:
     assert JourneyEvent.objects.get().customer is None
 
 
-def test_every_browser_gets_a_visitor_cookie_once(client: Client, kb: KB) -> None:
+def test_a_consenting_browser_gets_a_visitor_cookie_once(client: Client, kb: KB) -> None:
+    client.cookies[CONSENT_COOKIE] = "accepted"
     response = client.get("/fr/")
     cookie = response.cookies[VISITOR_COOKIE]
     uuid.UUID(cookie.value)
@@ -146,6 +147,7 @@ def test_every_browser_gets_a_visitor_cookie_once(client: Client, kb: KB) -> Non
 
 
 def test_a_forged_visitor_cookie_is_replaced(client: Client, kb: KB) -> None:
+    client.cookies[CONSENT_COOKIE] = "accepted"
     client.cookies[VISITOR_COOKIE] = "'; DROP TABLE journeys_journeyevent; --"
     response = client.get("/fr/")
     uuid.UUID(response.cookies[VISITOR_COOKIE].value)
@@ -156,9 +158,10 @@ def test_the_api_sets_no_visitor_cookie(client: Client, kb: KB) -> None:
     assert VISITOR_COOKIE not in client.get("/api/v1/articles", {"q": "facture"}).cookies
 
 
-def test_signing_in_claims_what_the_visitor_did_before(
+def test_signing_in_claims_what_a_consenting_visitor_did_before(
     client: Client, kb: KB, customer, password: str
 ) -> None:
+    client.cookies[CONSENT_COOKIE] = "accepted"
     client.get("/fr/search", {"q": "facture"})
     client.get(f"/fr/a/{kb.invoice_fr.slug}/")
     before = list(JourneyEvent.objects.order_by("id"))

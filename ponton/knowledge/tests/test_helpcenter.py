@@ -122,7 +122,7 @@ def test_the_search_page_records_the_search_in_the_journey(client: Client, kb: K
     event = JourneyEvent.objects.get(kind=EventKind.SEARCH)
     assert event.data == {"query": "mot de passe", "results": 2}
     assert event.language == "fr"
-    assert event.visitor_id == client.cookies["ponton_visitor"].value
+    assert event.visitor_id == client.cookies["ponton_visit"].value
 
 
 def test_a_search_that_finds_nothing_is_recorded_with_zero_results(client: Client, kb: KB) -> None:
@@ -351,7 +351,7 @@ def test_answering_no_shows_the_way_to_a_person_and_records_the_feedback(
     event = JourneyEvent.objects.get(kind=EventKind.ARTICLE_FEEDBACK)
     assert event.data["helpful"] is False
     assert event.data["article"] == kb.password.pk
-    assert event.visitor_id == client.cookies["ponton_visitor"].value
+    assert event.visitor_id == client.cookies["ponton_visit"].value
 
 
 def test_answering_yes_records_helpful_feedback_for_the_signed_in_customer(

@@ -121,7 +121,10 @@ def test_a_forged_or_someone_elses_link_does_not_sign_in(
     assert signed_in_as(client) is None
 
 
-def test_signing_in_with_a_link_joins_the_anonymous_journey(client: Client, customer: User) -> None:
+def test_signing_in_with_a_link_joins_the_anonymous_journey_of_a_consenting_visitor(
+    client: Client, customer: User
+) -> None:
+    client.cookies["ponton_consent"] = "accepted"
     client.get("/fr/")
     visitor = client.cookies["ponton_visitor"].value
     record_event(EventKind.SEARCH, visitor_id=visitor, data={"query": "box en panne"})
@@ -130,6 +133,20 @@ def test_signing_in_with_a_link_joins_the_anonymous_journey(client: Client, cust
 
     search = JourneyEvent.objects.get(kind=EventKind.SEARCH)
     assert search.customer == customer
+
+
+def test_signing_in_with_a_link_without_consent_leaves_the_visit_anonymous(
+    client: Client, customer: User
+) -> None:
+    client.get("/fr/")
+    assert "ponton_visitor" not in client.cookies
+    visit = client.cookies["ponton_visit"].value
+    record_event(EventKind.SEARCH, visitor_id=visit, data={"query": "box en panne"})
+
+    client.post(magic_link_path(customer))
+
+    assert signed_in_as(client) == str(customer.pk)
+    assert JourneyEvent.objects.get(kind=EventKind.SEARCH).customer is None
 
 
 def test_the_link_goes_back_to_the_page_asked_for_and_never_to_another_site(

@@ -62,7 +62,7 @@ def test_a_visitor_who_searched_and_read_reaches_a_person_who_knows_it(
     assert conversation.handoff_reason == HandoffReason.CUSTOMER_REQUEST
     assert conversation.email == "claire@example.net"
     assert conversation.language == "fr"
-    assert conversation.visitor_id == client.cookies["ponton_visitor"].value
+    assert conversation.visitor_id == client.cookies["ponton_visit"].value
     message = conversation.messages.get(author="customer")
     assert (message.author, message.text) == (
         Author.CUSTOMER,
