@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ponton.conversations import loadbench
+from ponton.conversations import cpu, loadbench
 
 
 class Command(BaseCommand):
@@ -40,6 +41,14 @@ class Command(BaseCommand):
             "--allow-throttle",
             action="store_true",
             help="Run even if the server throttles anonymous chat (429s count as errors).",
+        )
+        parser.add_argument(
+            "--server-pid",
+            type=int,
+            action="append",
+            default=[],
+            help="A server process on this machine (repeatable; its children count too): "
+            "report its CPU time per message.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -72,7 +81,12 @@ class Command(BaseCommand):
                 f"Running: {settings.customers} customers, {settings.messages} messages each "
                 f"at {settings.rate:g}/s, {len(agents)} agents on {settings.url}."
             )
+            before = cpu.sample(options["server_pid"])
             result = asyncio.run(loadbench.measure(settings, agents, chats, run=run, say=say))
+            after = cpu.sample(options["server_pid"])
+            result |= cpu.per_message(before, after, result["delivered"])
+            result["load_average"] = {"before": before.load, "after": after.load}
+            result["cpus"] = os.cpu_count()
         except loadbench.BenchError as exc:
             raise CommandError(str(exc)) from exc
         finally:
@@ -91,5 +105,11 @@ class Command(BaseCommand):
             f"\n{figures['messages_per_second']} messages/s delivered; latency p50 "
             f"{latency['p50']} ms, p95 {latency['p95']} ms, max {latency['max']} ms; "
             f"{figures['lost']} lost, {figures['errors']} errors."
+        )
+        say(
+            f"CPU per message: {figures['machine_cpu_ms_per_message']} ms on the whole machine"
+            f" ({figures['cpus']} cores), {figures['server_cpu_ms_per_message']} ms in the "
+            f"server processes; load average before {figures['load_average']['before']}, "
+            f"after {figures['load_average']['after']}."
         )
         say(json.dumps(figures))
