@@ -3,17 +3,25 @@
 While Redis cannot be reached, every call falls back to this process's own memory: throttles,
 cached figures and banners keep working per process instead of failing the request, and the
 shared cache is used again as soon as it answers. Each fall-back is logged, at most once a
-minute per process."""
+minute per process.
+
+Under ASGI Django makes a cache object per request (its `caches` are per context, not per
+thread), and Django's Redis backend builds its client, and so its connection pool, per cache
+object: every request would open a new connection to Redis. Here the cache objects of a
+process share one client per configuration, and so one pool of open connections."""
 
 from __future__ import annotations
 
 import logging
+import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.functional import cached_property
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -21,11 +29,26 @@ T = TypeVar("T")
 LOG_EVERY_SECONDS = 60.0
 
 
+_clients: dict[str, RedisCacheClient] = {}
+_clients_lock = threading.Lock()
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._local = LocMemCache(f"fallback:{server}", {})
         self._logged_at = 0.0
+        # As RedisCache builds its client, once per process for this configuration.
+        self._client_args = (re.split("[;,]", server), dict(params.get("OPTIONS", {})))
+        self._client_key = repr((server, sorted(self._client_args[1].items())))
+
+    @cached_property
+    def _cache(self) -> RedisCacheClient:
+        with _clients_lock:
+            if self._client_key not in _clients:
+                servers, options = self._client_args
+                _clients[self._client_key] = RedisCacheClient(servers, **options)
+            return _clients[self._client_key]
 
     def _either(self, shared: Callable[[], T], local: Callable[[], T]) -> T:
         try:

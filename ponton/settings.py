@@ -137,6 +137,9 @@ TEMPLATES = [
 ]
 
 # Database ------------------------------------------------------------------
+# Threads per app process running Django's synchronous code under ASGI (ponton/asgi.py); on
+# PostgreSQL they share the process's connection pool.
+WEB_THREADS = envint("WEB_THREADS", 8, minimum=1)
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'ponton.sqlite3'}"),
@@ -162,10 +165,21 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameters let psycopg prepare the statements a connection repeats
     # (every chat message runs the same dozen), so PostgreSQL plans them once.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # A pool of connections per process (psycopg_pool), instead of a new connection, and a new
+    # PostgreSQL backend process, for every request. Its size: the request threads, the
+    # websockets' database thread and a spare. A broken connection is checked and replaced
+    # before use, so a database restart costs the requests in flight, not the process's pool.
+    if envbool("DATABASE_POOL", True):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections, not Django
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # checked as the pool lends them
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 2,
+            "max_size": envint("DATABASE_POOL_SIZE", WEB_THREADS + 2, minimum=2),
+            # Waiting longer for a connection would only hold the request: past this, the
+            # database is taken as down and the client told to retry (503, ponton/dbdown.py).
+            "timeout": 5,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Threads per app process running Django's synchronous code under ASGI; each keeps
-# its own database connection when DATABASE_CONN_MAX_AGE allows (ponton/asgi.py).
-WEB_THREADS = envint("WEB_THREADS", 8, minimum=1)
 
 # Cache ---------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL")

@@ -110,7 +110,7 @@ def database_down() -> Iterator[None]:
     """Point the default connection at a database nobody serves, for real: the next query
     opens a connection and fails as it would while PostgreSQL restarts."""
     saved = dict(connection.settings_dict)
-    connection.close()
+    _close(connection)
     if connection.vendor == "sqlite":
         connection.settings_dict["NAME"] = "/nonexistent/ponton/down.sqlite3"
     else:
@@ -120,9 +120,17 @@ def database_down() -> Iterator[None]:
     try:
         yield
     finally:
-        connection.close()
+        _close(connection)
         connection.settings_dict.clear()
         connection.settings_dict.update(saved)
+
+
+def _close(connection: Any) -> None:
+    """Close the connection and, on PostgreSQL, its process's pool, which is made again from
+    the settings at the next query."""
+    connection.close()
+    if getattr(connection, "pool", None) is not None:
+        connection.close_pool()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -431,3 +439,14 @@ def test_an_agents_socket_leaves_every_group_it_joined_when_it_closes(
 
     assert realtime.agent_group(agent.pk) in joined
     assert after == set()
+
+
+def test_the_cache_objects_of_a_process_share_one_redis_client_and_its_connections(
+    redis_down: str,
+) -> None:
+    # Django makes a cache object per request under ASGI; each must not open its own pool.
+    first = caches.create_connection("default")
+    second = caches.create_connection("default")
+    assert first is not second
+    assert isinstance(first, ResilientRedisCache) and isinstance(second, ResilientRedisCache)
+    assert first._cache is second._cache
