@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,10 @@ class Command(BaseCommand):
             if not marker.exists():
                 raise CommandError(f"No --since and no {marker}.")
             since = marker.read_text().split()[0]
-        added, refusals = check_release(since, repo)
+        try:
+            added, refusals = check_release(since, repo)
+        except subprocess.CalledProcessError as exc:
+            raise CommandError(f"Cannot read the commit {since} in {repo}: {exc.stderr}") from exc
         for migration in added:
             self.stdout.write(f"{migration.app_label}.{migration.name}")
         if refusals:
