@@ -541,6 +541,8 @@ PONTON_RECORDING_RETENTION_DAYS = envint("PONTON_RECORDING_RETENTION_DAYS", 183,
 # addresses or networks (as seen behind PONTON_TRUSTED_PROXIES).
 PONTON_METRICS_TOKEN = envstr("PONTON_METRICS_TOKEN")
 PONTON_METRICS_ADDRESSES = envlist("PONTON_METRICS_ADDRESSES", ["127.0.0.1", "::1"])
+# /readyz fails when the oldest due background task has waited longer than this (0: never).
+PONTON_READY_MAX_TASK_LAG_SECONDS = envint("PONTON_READY_MAX_TASK_LAG_SECONDS", 0, minimum=0)
 # "text" (default) or "json": one JSON object per line, with the request's id.
 PONTON_LOG_FORMAT = envstr("PONTON_LOG_FORMAT", "text").lower()
 if PONTON_LOG_FORMAT not in {"text", "json"}:

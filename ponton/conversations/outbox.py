@@ -21,6 +21,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from ponton.conversations.models import OutboxPush
+from ponton.ops import metrics
 from ponton.tasks.services import register
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def send(sends: Sends) -> bool:
     try:
         async_to_sync(_send_all)(layer, sends)
     except Exception:
+        metrics.PUSH_FAILURES.inc()
         logger.warning(
             "Push of %s change(s) failed; it stays in the outbox", len(sends), exc_info=True
         )

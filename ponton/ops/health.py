@@ -3,6 +3,11 @@
 Live: the process answers (nothing else is looked at, so a database outage never
 gets app processes restarted). Ready: it can do its work: the database answers,
 every migration of this code is applied, and Redis answers when one is configured.
+
+The durable task queue's lag is always reported; it makes an instance unready only when
+PONTON_READY_MAX_TASK_LAG_SECONDS is above 0 (off by default). App processes do not run
+tasks, so a stuck worker is the whole installation's trouble, not this instance's: with
+the threshold set, every instance leaves the load balancer together.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+
+from ponton.ops.metrics import task_queue_lag
 
 CHECK_TIMEOUT_SECONDS = 2
 
@@ -67,10 +74,21 @@ def _redis(result: Readiness) -> None:
         client.close()
 
 
+def _task_lag(result: Readiness) -> None:
+    lag = task_queue_lag()
+    limit: int = settings.PONTON_READY_MAX_TASK_LAG_SECONDS
+    result.checks["task_lag_seconds"] = str(round(lag))
+    if limit and lag > limit:
+        result.reasons.append(
+            f"task queue {round(lag)} s late (limit {limit} s): is `ponton worker` running?"
+        )
+
+
 def readiness() -> Readiness:
     result = Readiness()
     if _database(result):
         _migrations(result)
+        _task_lag(result)
     if settings.REDIS_URL:
         _redis(result)
     return result

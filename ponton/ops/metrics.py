@@ -7,9 +7,11 @@ Two kinds, so that several app processes never disagree:
   before each start): every process writes its counts there and `/metrics`
   answers with the sum of all of them, whichever process takes the scrape.
   Without it each process answers with its own counts (right for one process).
-- what lives in the database (the durable task queue: tasks by status, the due
-  ones, how late the oldest due one is) is read at each scrape, the same from
-  every process.
+  Open websockets are a gauge summed over the live processes only: the files of a
+  process that died are forgotten at the next scrape.
+- what lives in the database (the durable task queue, the conversations waiting
+  for a person in each team's queue, outbound deliveries, pushes left in the
+  outbox) is read at each scrape, the same from every process.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+import re
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_save
 from django.http import HttpRequest
 from django.utils import timezone
@@ -32,11 +37,12 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
 from ponton.clientip import client_ip
@@ -56,6 +62,30 @@ REQUEST_SECONDS = Histogram(
 )
 MESSAGES = Counter("ponton_messages_created", "Messages committed, by author.", ["author"])
 HANDOFFS = Counter("ponton_handoffs", "Conversations handed to a person (committed).")
+WEBSOCKETS = Gauge(
+    "ponton_websocket_connections",
+    "Websockets open now, by consumer (inbox, conversation, chat).",
+    ["consumer"],
+    multiprocess_mode="livesum",
+)
+PUSH_FAILURES = Counter(
+    "ponton_push_failures",
+    "Realtime pushes the channel layer did not take (they stay in the outbox for the sweep).",
+)
+
+
+def socket_opened(consumer: Any) -> None:
+    """Count an accepted websocket; `socket_closed` uncounts it once, whatever the path."""
+    if getattr(consumer, "_ops_counted", None) is None:
+        consumer._ops_counted = type(consumer).__name__.removesuffix("Consumer").lower()
+        WEBSOCKETS.labels(consumer=consumer._ops_counted).inc()
+
+
+def socket_closed(consumer: Any) -> None:
+    kind = getattr(consumer, "_ops_counted", None)
+    if kind is not None:
+        consumer._ops_counted = None
+        WEBSOCKETS.labels(consumer=kind).dec()
 
 
 def _message_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
@@ -107,11 +137,170 @@ class TaskQueueCollector(Collector):
             "How long the oldest due task has waited for a worker.",
             value=max(lag, 0.0),
         )
+        failed = GaugeMetricFamily(
+            "ponton_tasks_failed",
+            "Tasks that failed every attempt (kept, with their last error), by handler.",
+            labels=["name"],
+        )
+        retrying = GaugeMetricFamily(
+            "ponton_tasks_retrying",
+            "Pending tasks that failed at least once and will be tried again, by handler.",
+            labels=["name"],
+        )
+        troubled = (
+            Task.objects.filter(
+                Q(status=TaskStatus.FAILED) | Q(status=TaskStatus.PENDING, attempts__gt=0)
+            )
+            .values_list("name", "status")
+            .annotate(n=Count("id"))
+            .order_by("name", "status")
+        )
+        for name, status, n in troubled:
+            (failed if status == TaskStatus.FAILED else retrying).add_metric([name], n)
+        yield failed
+        yield retrying
+
+
+def task_queue_lag(now: datetime | None = None) -> float:
+    """Seconds the oldest due task has waited for a worker (0 when none waits)."""
+    from ponton.tasks.models import Task, TaskStatus
+
+    now = now or timezone.now()
+    oldest = Task.objects.filter(status=TaskStatus.PENDING, run_after__lte=now).aggregate(
+        oldest=Min("run_after")
+    )["oldest"]
+    return max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
+
+
+class HumanQueueCollector(Collector):
+    """Conversations waiting for a person, per team (its slug; "" is the queue of no team,
+    which every agent sees), and how long the oldest has waited since it was handed off."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now
+
+    def collect(self) -> Iterator[Metric]:
+        from ponton.accounts.models import Team
+        from ponton.conversations.models import Conversation, State
+
+        now = self.now or timezone.now()
+        waiting = GaugeMetricFamily(
+            "ponton_queue_waiting",
+            "Conversations waiting for a person, by team.",
+            labels=["team"],
+        )
+        oldest = GaugeMetricFamily(
+            "ponton_queue_oldest_wait_seconds",
+            "How long the conversation waiting longest for a person has waited, by team.",
+            labels=["team"],
+        )
+        rows = {
+            team: (n, since)
+            for team, n, since in Conversation.objects.filter(
+                state=State.WAITING_HUMAN, merged_into__isnull=True
+            )
+            .values_list("team__slug")
+            .annotate(n=Count("id"), since=Min(Coalesce("handed_off_at", "created_at")))
+            .order_by()
+        }
+        for slug in ["", *Team.objects.order_by("slug").values_list("slug", flat=True)]:
+            n, since = rows.get(slug or None, (0, None))
+            waiting.add_metric([slug], n)
+            oldest.add_metric([slug], max((now - since).total_seconds(), 0.0) if since else 0.0)
+        yield waiting
+        yield oldest
+
+
+class DeliveriesCollector(Collector):
+    """What left Ponton for elsewhere: outbound webhooks by status (dead letters included),
+    messages sent by WhatsApp, SMS and email by their delivery status, and realtime pushes
+    still in the outbox (Redis away, or a process died before publishing)."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now
+
+    def collect(self) -> Iterator[Metric]:
+        from ponton.connectors.email.models import Direction as EmailDirection
+        from ponton.connectors.email.models import EmailRecord
+        from ponton.connectors.messaging.models import Direction, MessagingRecord
+        from ponton.conversations.models import OutboxPush
+        from ponton.webhooks.models import DeliveryStatus, WebhookDelivery
+
+        now = self.now or timezone.now()
+        webhooks = GaugeMetricFamily(
+            "ponton_webhook_deliveries",
+            "Outbound webhook deliveries, by status (dead: every attempt failed).",
+            labels=["status"],
+        )
+        counts = dict(
+            WebhookDelivery.objects.values_list("status").annotate(n=Count("id")).order_by()
+        )
+        for status in DeliveryStatus.values:
+            webhooks.add_metric([status], counts.get(status, 0))
+        yield webhooks
+
+        outbound = GaugeMetricFamily(
+            "ponton_outbound_messages",
+            "Messages sent to customers by WhatsApp, SMS or email, by channel and delivery status.",
+            labels=["channel", "status"],
+        )
+        messaging = (
+            MessagingRecord.objects.filter(direction=Direction.OUTBOUND)
+            .values_list("channel", "delivery")
+            .annotate(n=Count("id"))
+            .order_by("channel", "delivery")
+        )
+        for channel, status, n in messaging:
+            outbound.add_metric([channel, status], n)
+        emails = (
+            EmailRecord.objects.filter(direction=EmailDirection.OUTBOUND)
+            .values_list("delivery")
+            .annotate(n=Count("id"))
+            .order_by("delivery")
+        )
+        for status, n in emails:
+            outbound.add_metric(["email", status], n)
+        yield outbound
+
+        left = OutboxPush.objects.aggregate(n=Count("id"), oldest=Min("created_at"))
+        yield GaugeMetricFamily(
+            "ponton_push_outbox",
+            "Realtime pushes not published yet (the sweep publishes them again).",
+            value=left["n"],
+        )
+        age = (now - left["oldest"]).total_seconds() if left["oldest"] else 0.0
+        yield GaugeMetricFamily(
+            "ponton_push_outbox_oldest_seconds",
+            "How long the oldest push in the outbox has waited.",
+            value=max(age, 0.0),
+        )
+
+
+_LIVE_FILE = re.compile(r"gauge_live\w*_(\d+)\.db")
+
+
+def forget_dead_processes(folder: str) -> None:
+    """Drop the live gauges (open websockets) of processes that are gone, so a process that
+    was killed does not count its sockets for ever. The folder is shared by the processes of
+    one machine, so their ids are this machine's."""
+    for path in Path(folder).glob("gauge_live*_*.db"):
+        match = _LIVE_FILE.fullmatch(path.name)
+        if match is None:
+            continue
+        pid = int(match.group(1))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            mark_process_dead(pid, folder)
+        except PermissionError:
+            pass  # alive, under another user
 
 
 def exposition(now: datetime | None = None) -> bytes:
     """The text a scrape receives: this process's (or all processes') counts, then the queue."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if shared:
+        forget_dead_processes(shared)
         processes = CollectorRegistry()
         MultiProcessCollector(processes)
         counted = generate_latest(processes)
@@ -119,6 +308,8 @@ def exposition(now: datetime | None = None) -> bytes:
         counted = generate_latest(REGISTRY)
     queue = CollectorRegistry(auto_describe=False)
     queue.register(TaskQueueCollector(now))
+    queue.register(HumanQueueCollector(now))
+    queue.register(DeliveriesCollector(now))
     return counted + generate_latest(queue)
 
 

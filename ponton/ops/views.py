@@ -19,8 +19,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: 200 when the database, the migrations and Redis (if any) are fine,
-    else 503 with the reasons."""
+    """Readiness: 200 when the database, the migrations, Redis (if any) and the task queue's
+    lag (if limited) are fine, else 503 with the reasons."""
     result = health.readiness()
     if result.ready:
         return JsonResponse({"status": "ready", "checks": result.checks})

@@ -1,5 +1,6 @@
 """/metrics: Prometheus text, for the token or the allowed addresses only; requests by view,
-messages and handoffs once committed, the durable task queue as the database holds it."""
+messages and handoffs once committed, pushes that failed; the durable task queue, each
+team's queue and the deliveries as the database holds them."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ import time_machine
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from ponton.accounts.models import User
+from ponton.accounts.models import Team, User
+from ponton.connectors.email.models import EmailRecord
+from ponton.connectors.messaging.models import MessagingRecord
 from ponton.connectors.webform.services import ContactRequest, request_contact
+from ponton.conversations import outbox
+from ponton.conversations.models import Conversation, ConversationChannel, Message, State
 from ponton.journeys.models import JourneyEvent
 from ponton.ops.tests.helpers import ponton
 from ponton.tasks.models import Task, TaskStatus
+from ponton.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +163,134 @@ def test_with_a_shared_folder_any_process_answers_with_the_counts_of_all(
     }
     key = (("method", "GET"), ("status", "200"), ("view", "healthz"))
     assert samples[("ponton_http_requests_total", key)] == 4
+
+
+@time_machine.travel(NOW, tick=False)
+def test_failed_and_retrying_tasks_are_counted_by_handler(client: Client) -> None:
+    Task.objects.create(name="send_survey", run_after=NOW, status=TaskStatus.FAILED, attempts=5)
+    Task.objects.create(name="send_survey", run_after=NOW, status=TaskStatus.FAILED, attempts=5)
+    Task.objects.create(name="webhooks.deliver", run_after=NOW, attempts=2)
+    Task.objects.create(name="webhooks.deliver", run_after=NOW)  # never failed
+    Task.objects.create(name="send_survey", run_after=NOW, status=TaskStatus.DONE, attempts=3)
+
+    samples = scrape(client)
+
+    assert samples[("ponton_tasks_failed", (("name", "send_survey"),))] == 2
+    assert ("ponton_tasks_failed", (("name", "webhooks.deliver"),)) not in samples
+    assert samples[("ponton_tasks_retrying", (("name", "webhooks.deliver"),))] == 1
+    assert ("ponton_tasks_retrying", (("name", "send_survey"),)) not in samples
+
+
+def _waiting(team: Team | None, *, minutes: int, state: str = State.WAITING_HUMAN) -> None:
+    Conversation.objects.create(
+        channel=ConversationChannel.CHAT,
+        state=state,
+        team=team,
+        handed_off_at=NOW - timedelta(minutes=minutes),
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_each_teams_queue_shows_how_many_wait_for_a_person_and_since_when(
+    client: Client, agent: User, other_team_agent: User
+) -> None:
+    front = Team.objects.get(slug="front")
+    Team.objects.create(slug="empty", name="Nobody waits here")
+    _waiting(front, minutes=12)
+    _waiting(front, minutes=2)
+    _waiting(front, minutes=40, state=State.WITH_HUMAN)  # a person has it
+    _waiting(front, minutes=90, state=State.ASSISTANT)
+    _waiting(None, minutes=5)
+
+    samples = scrape(client)
+
+    def team(slug: str) -> tuple[tuple[str, str], ...]:
+        return (("team", slug),)
+
+    assert samples[("ponton_queue_waiting", team("front"))] == 2
+    assert samples[("ponton_queue_oldest_wait_seconds", team("front"))] == 12 * 60
+    assert samples[("ponton_queue_waiting", team(""))] == 1
+    assert samples[("ponton_queue_oldest_wait_seconds", team(""))] == 5 * 60
+    for slug in ("business", "empty"):
+        assert samples[("ponton_queue_waiting", team(slug))] == 0
+        assert samples[("ponton_queue_oldest_wait_seconds", team(slug))] == 0
+
+
+def test_deliveries_show_webhooks_by_status_and_messages_sent_by_channel(
+    client: Client, customer: User
+) -> None:
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://crm.example.com/hooks", events=["conversation.created"], secret="s3cret"
+    )
+    for n, status in enumerate(["pending", "delivered", "delivered", "dead"]):
+        WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            msg_id=f"msg_{n}",
+            event="conversation.created",
+            body="{}",
+            status=status,
+        )
+    conversation = Conversation.objects.create(channel=ConversationChannel.WHATSAPP)
+
+    def message() -> Message:
+        return Message.objects.create(conversation=conversation, author="agent", text="Bonjour")
+
+    for channel, direction, delivery in [
+        ("whatsapp", "outbound", "read"),
+        ("whatsapp", "outbound", "failed"),
+        ("whatsapp", "inbound", "received"),
+        ("sms", "outbound", "read"),
+        ("sms", "outbound", "retrying"),
+    ]:
+        MessagingRecord.objects.create(
+            message=message(), channel=channel, direction=direction, delivery=delivery
+        )
+    for n, (direction, delivery) in enumerate(
+        [("out", "sent"), ("out", "bounced"), ("in", "received")]
+    ):
+        EmailRecord.objects.create(
+            message=message(),
+            direction=direction,
+            delivery=delivery,
+            internet_message_id=f"<{n}@example.com>",
+        )
+
+    samples = scrape(client)
+
+    webhooks = {
+        status: samples[("ponton_webhook_deliveries", (("status", status),))]
+        for status in ("pending", "delivered", "dead")
+    }
+    assert webhooks == {"pending": 1, "delivered": 2, "dead": 1}
+    outbound = {
+        dict(labels)["channel"] + " " + dict(labels)["status"]: value
+        for (name, labels), value in samples.items()
+        if name == "ponton_outbound_messages"
+    }
+    assert outbound == {
+        "whatsapp read": 1,
+        "whatsapp failed": 1,
+        "sms read": 1,
+        "sms retrying": 1,
+        "email sent": 1,
+        "email bounced": 1,
+    }
+
+
+def test_a_push_the_channel_layer_refuses_is_counted_and_waits_in_the_outbox(
+    client: Client, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},  # nothing listens on port 1
+        }
+    }
+    before = scrape(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.push([("supervisors", {"type": "conversation.changed", "id": "x"})])
+    after = scrape(client)
+
+    failures = ("ponton_push_failures_total", ())
+    assert after[failures] - before.get(failures, 0) == 1
+    assert after[("ponton_push_outbox", ())] == 1
