@@ -202,7 +202,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's default read timeout (5 s) equals the wait of the layer's blocking
+                # receive (BZPOPMIN, 5 s): a busy moment turned an idle socket's wait into a
+                # TimeoutError that closed it. Reads get room beyond that wait.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 # A socket's group memberships expire unless renewed (sockets renew theirs
                 # while they live), so the sockets of a process that died leave their groups.
                 "group_expiry": envint("PONTON_GROUP_EXPIRY_SECONDS", 300, minimum=3),

@@ -20,6 +20,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
+from channels_redis.utils import create_pool
 from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.db import connection, transaction
@@ -450,3 +452,12 @@ def test_the_cache_objects_of_a_process_share_one_redis_client_and_its_connectio
     assert first is not second
     assert isinstance(first, ResilientRedisCache) and isinstance(second, ResilientRedisCache)
     assert first._cache is second._cache
+
+
+def test_an_idle_socket_s_blocking_wait_on_redis_ends_before_its_read_timeout() -> None:
+    layer = get_channel_layer()
+    if not isinstance(layer, RedisChannelLayer):
+        pytest.skip("the Redis channel layer only (REDIS_URL)")
+    pool = create_pool(layer.hosts[0])
+    # A read timeout equal to the wait closed idle sockets whenever Redis answered late.
+    assert pool.connection_kwargs["socket_timeout"] >= layer.brpop_timeout + 5
