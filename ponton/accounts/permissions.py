@@ -1,4 +1,4 @@
-"""One place that says who may open which page."""
+"""One place that says who may open which page, and who may administer through the API."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from ponton.accounts.models import ApiToken, Role, TokenScope
 
 # Any view, including those whose response streams (a file download).
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
@@ -53,3 +57,17 @@ staff_or_admin_required = _requires(
     lambda user: user.is_agent or user.is_staff,
     "Agents, supervisors, admins and Django staff (their own two-factor set-up).",
 )
+
+
+class AdminOperation(BasePermission):
+    """Administration through the API: an admin, and, with a token, one granted the
+    `admin` scope (an admin's everyday read/write token does not administer)."""
+
+    message = "Admins only, with a token that has the 'admin' scope."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.role == Role.ADMIN):
+            return False
+        token = request.auth
+        return not isinstance(token, ApiToken) or TokenScope.ADMIN in token.scopes

@@ -4,10 +4,10 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
-from ponton.accounts.models import ApiToken, Role, TokenScope
+from ponton.accounts.models import ApiToken, TokenScope
 from ponton.accounts.services import token_for
 
 
@@ -32,20 +32,6 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
-
-
-class AdminOperation(BasePermission):
-    """Administration through the API: an admin, and, with a token, one granted the
-    `admin` scope (an admin's everyday read/write token does not administer)."""
-
-    message = "Admins only, with a token that has the 'admin' scope."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and user.role == Role.ADMIN):
-            return False
-        token = request.auth
-        return not isinstance(token, ApiToken) or TokenScope.ADMIN in token.scopes
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

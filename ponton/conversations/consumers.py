@@ -21,11 +21,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils import timezone
 
+from ponton import counters
 from ponton.accounts.models import User
 from ponton.accounts.revocation import REVOKED, sessions_group
 from ponton.conversations import realtime
 from ponton.conversations.access import access_conversation
-from ponton.ops import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -124,11 +124,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self.membership = GroupMembership(self.channel_layer, self.channel_name)
         await self.membership.join(sessions_group(user.pk), *await _staff_groups(user))
         await self.accept()
-        metrics.socket_opened(self)
+        counters.socket_opened(self)
         await _seen(user)
 
     async def disconnect(self, code: int) -> None:
-        metrics.socket_closed(self)
+        counters.socket_closed(self)
         if self.membership is not None:
             await self.membership.leave_all()
 

@@ -20,8 +20,8 @@ from channels.layers import get_channel_layer
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from ponton import counters
 from ponton.conversations.models import OutboxPush
-from ponton.ops import metrics
 from ponton.tasks.services import register
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def send(sends: Sends) -> bool:
     try:
         async_to_sync(_send_all)(layer, sends)
     except Exception:
-        metrics.PUSH_FAILURES.inc()
+        counters.PUSH_FAILURES.inc()
         logger.warning(
             "Push of %s change(s) failed; it stays in the outbox", len(sends), exc_info=True
         )

@@ -37,7 +37,6 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     generate_latest,
 )
@@ -46,8 +45,15 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from prometheus_client.registry import Collector
 
 from ponton.clientip import client_ip
+from ponton.counters import PUSH_FAILURES, WEBSOCKETS, socket_closed, socket_opened
 
-__all__ = ["CONTENT_TYPE_LATEST"]
+__all__ = [
+    "CONTENT_TYPE_LATEST",
+    "PUSH_FAILURES",
+    "WEBSOCKETS",
+    "socket_closed",
+    "socket_opened",
+]
 
 REQUESTS = Counter(
     "ponton_http_requests",
@@ -62,30 +68,6 @@ REQUEST_SECONDS = Histogram(
 )
 MESSAGES = Counter("ponton_messages_created", "Messages committed, by author.", ["author"])
 HANDOFFS = Counter("ponton_handoffs", "Conversations handed to a person (committed).")
-WEBSOCKETS = Gauge(
-    "ponton_websocket_connections",
-    "Websockets open now, by consumer (inbox, conversation, chat).",
-    ["consumer"],
-    multiprocess_mode="livesum",
-)
-PUSH_FAILURES = Counter(
-    "ponton_push_failures",
-    "Realtime pushes the channel layer did not take (they stay in the outbox for the sweep).",
-)
-
-
-def socket_opened(consumer: Any) -> None:
-    """Count an accepted websocket; `socket_closed` uncounts it once, whatever the path."""
-    if getattr(consumer, "_ops_counted", None) is None:
-        consumer._ops_counted = type(consumer).__name__.removesuffix("Consumer").lower()
-        WEBSOCKETS.labels(consumer=consumer._ops_counted).inc()
-
-
-def socket_closed(consumer: Any) -> None:
-    kind = getattr(consumer, "_ops_counted", None)
-    if kind is not None:
-        consumer._ops_counted = None
-        WEBSOCKETS.labels(consumer=kind).dec()
 
 
 def _message_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:

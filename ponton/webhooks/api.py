@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ponton.api.auth import AdminOperation
+from ponton.accounts.permissions import AdminOperation
 from ponton.inputs import StrictSerializer
 from ponton.webhooks import services
 from ponton.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint

@@ -10,10 +10,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
+from ponton import counters
 from ponton.connectors.webchat.services import access_chat
 from ponton.conversations.consumers import GroupMembership
 from ponton.conversations.realtime import chat_group
-from ponton.ops import metrics
 
 NOT_FOUND = 4404
 
@@ -34,7 +34,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
         await self.accept()
-        metrics.socket_opened(self)
+        counters.socket_opened(self)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if self.group is not None:
@@ -50,7 +50,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "ready"})
 
     async def disconnect(self, code: int) -> None:
-        metrics.socket_closed(self)
+        counters.socket_closed(self)
         if self.membership is not None:
             await self.membership.leave_all()
 
