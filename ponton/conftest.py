@@ -521,3 +521,8 @@ def asgi_server(transactional_db: None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        # The next test's server is a new process in all but name: it gets its own channel
+        # layer, not one a socket of this server (its event loop maybe still closing) waits on.
+        from channels.layers import channel_layers
+
+        channel_layers.backends.clear()
