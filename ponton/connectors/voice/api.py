@@ -11,7 +11,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -74,12 +74,7 @@ class _SignedWebhook(APIView):
     signed = True  # X-Twilio-Signature: 403 without it
 
     def refused(self, request: Request) -> HttpResponse | None:
-        if not signature.is_signed(
-            path=request.get_full_path(),
-            params=request.data,
-            signature=request.headers.get(signature.HEADER, ""),
-        ):
-            raise PermissionDenied("Invalid or missing X-Twilio-Signature.")
+        signature.require_signed(request)
         if not str(request.data.get("CallSid", "")).strip():
             raise ValidationError({"CallSid": "This field is required."})
         return None

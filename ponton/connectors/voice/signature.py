@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
 from twilio.request_validator import RequestValidator
 
 HEADER = "X-Twilio-Signature"
@@ -30,6 +32,16 @@ def is_signed(*, path: str, params: Mapping[str, Any], signature: str) -> bool:
     if not token or not signature:
         return False
     return bool(RequestValidator(token).validate(public_url(path), params, signature))
+
+
+def require_signed(request: Request) -> None:
+    """403 unless the webhook `request` carries the provider's signature (phone and SMS)."""
+    if not is_signed(
+        path=request.get_full_path(),
+        params=request.data,
+        signature=request.headers.get(HEADER, ""),
+    ):
+        raise PermissionDenied("Invalid or missing X-Twilio-Signature.")
 
 
 def sign(*, url: str, params: Mapping[str, Any]) -> str:
