@@ -224,6 +224,7 @@ def test_the_page_module_and_attributes_reach_the_journey_and_the_packet(client:
     "page",
     [
         {"url": "javascript:alert(1)"},
+        {"url": "https://shop.example/a page"},
         {"url": "https://shop.example/" + "a" * 2000},
         {"module": "m" * 65},
         {"attributes": {f"k{n}": "v" for n in range(21)}},
@@ -234,6 +235,7 @@ def test_the_page_module_and_attributes_reach_the_journey_and_the_packet(client:
     ],
     ids=[
         "script-url",
+        "spaced-url",
         "long-url",
         "long-module",
         "too-many",
@@ -252,6 +254,17 @@ def test_a_page_out_of_bounds_is_refused_with_a_clear_error(
     assert "page" in response.content.decode()
     assert response["Access-Control-Allow-Origin"] == SHOP  # the widget can read why
     assert not Conversation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_any_http_address_the_schema_admits_is_taken_as_written(client: Client) -> None:
+    # An intranet host, or labels longer than DNS allows: context to show, not to resolve.
+    url = "https://" + "a" * 70 + ".intranet/app?x=1"
+
+    response = cross_site(client, {"text": "bonjour", "page": {"url": url}})
+
+    assert response.status_code == 201
+    assert JourneyEvent.objects.get(kind=EventKind.PAGE_VIEW).data["url"] == url
 
 
 @pytest.mark.django_db

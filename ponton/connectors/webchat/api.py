@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, ValidationError
@@ -58,8 +59,10 @@ class PageSerializer(StrictSerializer):
         max_length=2000,
         required=False,
         allow_blank=True,
-        validators=[URLValidator(schemes=["http", "https"])],
-        help_text="The page the customer is on.",
+        # An address as the host page wrote it, shown to agents as context: http(s), no
+        # spaces. Not a stricter URL check, whose limits (a host's length) no schema can say.
+        validators=[RegexValidator(r"^https?://[^\s]+$", _("Enter an http or https address."))],
+        help_text="The page the customer is on (http or https).",
     )
     module = serializers.CharField(
         max_length=64,
