@@ -69,13 +69,18 @@ def id_or_none(value: str) -> int | None:
     return int(value)
 
 
+# One character that is not blank. Python trims \x1c-\x1f and \x85 as white space too; the
+# document's patterns are read as JavaScript regexes, whose \s does not name them.
+VISIBLE = r"[^\s\x1c-\x1f\x85]"
+
+
 def text_field(*, max_length: int, **kwargs: Any) -> serializers.CharField:
     """A text the customer or agent writes: at least one visible character (the document
     says so with a pattern, as the service refuses a blank one)."""
     return serializers.CharField(
         max_length=max_length,
         validators=[
-            RegexValidator(r"\S", message=gettext_lazy("Write at least one visible character."))
+            RegexValidator(VISIBLE, message=gettext_lazy("Write at least one visible character."))
         ],
         **kwargs,
     )

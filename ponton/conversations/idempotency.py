@@ -36,7 +36,7 @@ KEEP = timedelta(days=1)
 
 PARAMETER = OpenApiParameter(
     HEADER,
-    str,
+    {"type": "string", "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*$"},
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
