@@ -112,6 +112,11 @@ class DjangoThreads:
             idle.put_nowait(executor)
 
 
+if os.environ.get("PONTON_WARM_UP"):  # `ponton serve`
+    from ponton.assistant.knowledge_model import warm_up_in_background
+
+    warm_up_in_background()
+
 application = ProtocolTypeRouter(
     {
         "http": BodyLimitASGI(DjangoThreads(django_application, settings.WEB_THREADS)),

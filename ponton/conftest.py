@@ -35,6 +35,10 @@ pytest_plugins = ["ponton.connectors.email.testing"]
 
 PASSWORD = "Ponton-test-password-42"
 
+# Tests understand with the lexical model alone, unless they ask for the default encoder
+# (`ponton.assistant.tests.conftest.e5`): loading and running it would slow every suite.
+os.environ.setdefault("PONTON_ENCODER", "lexical")
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:

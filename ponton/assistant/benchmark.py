@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import math
 import random
+import resource
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -359,8 +360,10 @@ def run(options: Options, *, progress: Callable[[str], None] = print) -> dict[st
             "oos_examples": model.report.oos_examples,
             "temperature": model.report.temperature,
             "threshold": model.report.threshold,
-            "encoder": options.encoder or None,
+            "encoder": model.encoder.name if model.encoder is not None else "lexical",
         }
+        result["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        progress(f"encoder: {result['model']['encoder']}, peak memory {result['max_rss_mb']} MB")
         progress(_summary("assistant", result))
 
         baselines: dict[str, Any] = {}
@@ -382,3 +385,68 @@ def run(options: Options, *, progress: Callable[[str], None] = print) -> dict[st
 def _summary(name: str, figures: dict[str, Any]) -> str:
     shown = ("top1_accuracy", "top3_accuracy", "oos_recall", "answered_precision", "p95_ms")
     return f"{name}: " + ", ".join(f"{k} {figures[k]}" for k in shown if k in figures)
+
+
+# The knowledge base in the database ----------------------------------------------------
+
+KbRow = tuple[str, str, str]  # (lang, text, expected article key or "oos")
+
+
+def read_kb_rows(path: Path | str) -> list[KbRow]:
+    """A TSV file with the columns `lang`, `text`, `expected` (an article's key, or
+    `oos` for a question the knowledge base does not cover)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f, delimiter="\t")
+        if not reader.fieldnames or not {"lang", "text", "expected"} <= set(reader.fieldnames):
+            raise ValueError(f"{path}: expected the tab-separated columns lang, text, expected")
+        rows = [
+            (r["lang"].strip(), r["text"].strip(), r["expected"].strip())
+            for r in reader
+            if (r["text"] or "").strip()
+        ]
+    for lang, _, _ in rows:
+        if lang not in ("fr", "en"):
+            raise ValueError(f"{path}: unknown language {lang!r} (fr or en)")
+    return rows
+
+
+def ask_knowledge_base(rows: list[KbRow]) -> dict[str, Any]:
+    """Ask every row of the knowledge base the database holds now, through the
+    assistant's model: routine questions answered with the right article first,
+    wrongly declined, answered with another; off-topic questions declined."""
+    from ponton.knowledge.models import Article
+
+    keys = dict(Article.objects.values_list("id", "key"))
+    for lang in sorted({lang for lang, _, _ in rows}):
+        knowledge_model.current_model(lang)  # trained before the clock starts
+    routine = right = wrongly_declined = off_topic = declined = 0
+    misses: list[dict[str, str | None]] = []
+    ms: list[float] = []
+    for lang, message, expected in rows:
+        started = time.perf_counter()
+        model = knowledge_model.current_model(lang)
+        prediction = model.predict(message, k=1) if model is not None else None
+        ms.append((time.perf_counter() - started) * 1000)
+        top = None if prediction is None or prediction.top is None else prediction.top
+        answer = keys.get(int(top)) if top and top.isdigit() else None
+        if expected == OOS:
+            off_topic += 1
+            declined += answer is None
+            if answer is not None:
+                misses.append({"text": message, "expected": OOS, "got": answer})
+        else:
+            routine += 1
+            right += answer == expected
+            wrongly_declined += answer is None
+            if answer != expected:
+                misses.append({"text": message, "expected": expected, "got": answer})
+    return {
+        "routine": routine,
+        "routine_right_first": right,
+        "routine_wrongly_declined": wrongly_declined,
+        "off_topic": off_topic,
+        "off_topic_declined": declined,
+        "p50_ms": round(_percentile(ms, 0.50), 3),
+        "p95_ms": round(_percentile(ms, 0.95), 3),
+        "misses": misses,
+    }

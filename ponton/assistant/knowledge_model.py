@@ -12,18 +12,23 @@ edit, the next message compares at once. A background task may also call
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 
-from ponton.assistant.encoders import Encoder, configured_encoder
+from ponton.assistant import embeddings
+from ponton.assistant.encoders import E5Encoder, Encoder, configured_encoder
 from ponton.assistant.understanding import OOS, IntentModel
 from ponton.knowledge.models import ArticleTranslation, Status
 
@@ -53,6 +58,69 @@ def training_examples(lang: str) -> list[tuple[str, str]]:
 
 
 # Examples of what to decline ---------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+DATA = Path(__file__).parent / "data"
+
+
+_without_off_topic: list[bool] = []
+
+
+@contextmanager
+def without_off_topic() -> Iterator[None]:
+    """Train without the shipped off-topic lines inside the block (`ponton bench-kb`
+    compares with and without them)."""
+    global _decline_version
+    _without_off_topic.append(True)
+    _decline_version += 1
+    try:
+        yield
+    finally:
+        _without_off_topic.pop()
+        _decline_version += 1
+
+
+DEFAULT_OFF_TOPIC_FROM = 200
+
+
+def _off_topic_from() -> int:
+    """From how many titles and example questions a model also learns from the shipped
+    off-topic lines (setting PONTON_ASSISTANT_OFF_TOPIC_FROM). A smaller knowledge base
+    would be swamped by them and decline its own routine questions; it keeps the
+    lexical rules of declining (understanding.py)."""
+    return int(getattr(settings, "PONTON_ASSISTANT_OFF_TOPIC_FROM", DEFAULT_OFF_TOPIC_FROM))
+
+
+def off_topic(lang: str) -> tuple[str, ...]:
+    return () if _without_off_topic else _off_topic(lang)
+
+
+@cache
+def _off_topic(lang: str) -> tuple[str, ...]:
+    """Everyday questions that are no customer-care team's business (cooking, weather,
+    sport, travel, homework, other shops' products...), shipped with the product in
+    data/off_topic.LANG.txt: every model learns to decline them beside the knowledge
+    base's own examples."""
+    path = DATA / f"off_topic.{lang}.txt"
+    if not path.exists():
+        return ()
+    return tuple(line.strip() for line in path.read_text("utf-8").splitlines() if line.strip())
+
+
+def _remember_off_topic_embeddings(lang: str, encoder: Encoder | None) -> None:
+    """Give the default encoder the stored embeddings of the off-topic lines, so a
+    process does not compute them at its first message."""
+    if not isinstance(encoder, E5Encoder):
+        return
+    path = DATA / f"off_topic.{lang}.e5.npy"
+    texts = off_topic(lang)
+    if not path.exists():
+        return
+    vectors = np.load(path)
+    if vectors.shape[0] == len(texts):
+        encoder.remember(texts, vectors)
+
 
 _decline: dict[str, tuple[str, ...]] = {}
 _decline_version = 0
@@ -115,8 +183,13 @@ def _build(lang: str, fingerprint: _Fingerprint, encoder: Encoder | None) -> _Cu
     examples = training_examples(lang)
     model = None
     if examples:
-        examples += [(t, OOS) for t in _decline.get(lang, ())]
+        _remember_off_topic_embeddings(lang, encoder)
+        own = [text for text, _ in examples]
+        stored = embeddings.recall(encoder, own)
+        shipped = off_topic(lang) if len(examples) >= _off_topic_from() else ()
+        examples += [(t, OOS) for t in (*shipped, *_decline.get(lang, ()))]
         model = IntentModel.train(examples, lang=lang, encoder=encoder)
+        embeddings.keep(encoder, own, known=stored)
     current = _Current(model=model, fingerprint=fingerprint, checked_at=time.monotonic())
     _current[lang] = current
     return current
@@ -136,6 +209,26 @@ def current_model(lang: str) -> IntentModel | None:
             current.checked_at = time.monotonic()
             return current.model
         return _build(lang, fingerprint, encoder).model
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Train each language's model in a thread of its own, so that an app process does not
+    make its first customer wait for it (`ponton serve` asks for it)."""
+
+    def run() -> None:
+        from django.db import connection
+
+        try:
+            for lang, _ in settings.LANGUAGES:
+                current_model(lang)
+        except Exception:  # the first message will try again, and say why if it fails
+            logger.exception("The assistant's models could not be trained at start.")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="assistant-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def retrain(lang: str) -> IntentModel:

@@ -82,7 +82,7 @@ class TrainingConfig:
     c: float = 1.0  # SVM regularisation
     tol: float = 1e-2  # SVM stopping tolerance: tighter changes nothing measurable, costs time
     char_ngrams: tuple[int, int] = (2, 5)
-    encoder_weight: float = 1.0  # weight of the dense block against each TF-IDF block
+    encoder_weight: float = 4.0  # weight of the dense block against each TF-IDF block
     folds: int = 5
     keep_correct: float = 0.99  # the threshold keeps this share of out-of-fold right answers
     oos_recall: float = 0.90  # ... and declines at least this share of `oos` examples

