@@ -22,13 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ponton.assistant import actions as selfcare_actions
-from ponton.assistant import phrasing
+from ponton.assistant import needs, phrasing
 from ponton.assistant.knowledge_model import current_model
-from ponton.assistant.signals import configured_policy_topics, triage
+from ponton.assistant.signals import HANDOFF_REASONS, configured_policy_topics, triage
 from ponton.conversations import events, lifecycle, surveys
 from ponton.conversations.context import conversation_page
 from ponton.conversations.memory import recall, remember
-from ponton.conversations.models import Conversation, HandoffReason, Message, State
+from ponton.conversations.models import Author, Conversation, HandoffReason, Message, State
 from ponton.journeys.models import EventKind
 from ponton.knowledge import text
 from ponton.knowledge.models import Article, ArticleTranslation, Status
@@ -163,20 +163,43 @@ class FirstReading:
     incident: status.LiveIncident | None = None
 
 
-def _signals_first(message_text: str, lang: str) -> tuple[str | None, list[dict[str, Any]]]:
+def _signals_first(
+    message_text: str, lang: str, *, learned: bool, incident: bool = False
+) -> tuple[str | None, list[dict[str, Any]]]:
     """The handoff reason the signals give (None: no person needed) and the signals, as the
-    context packet keeps them."""
+    context packet keeps them: the lexicon's first, then, on a first message (`learned`),
+    the learned model's (needs.py). A known incident explains an outage: the learned model
+    does not take it for a business stopped (the lexicon still does, on its evidence)."""
     result = triage(message_text, lang=lang, policy_topics=configured_policy_topics())
-    if not (result.human and result.reason):
+    if result.human and result.reason:
+        return result.reason, [{**asdict(s), "evidence": list(s.evidence)} for s in result.signals]
+    if not learned:
         return None, []
-    return result.reason, [{**asdict(s), "evidence": list(s.evidence)} for s in result.signals]
+    need = needs.assess(message_text, lang=lang)
+    if need.probability < needs.HAND_OFF or (incident and need.kind == "critical_outage"):
+        return None, []
+    return HANDOFF_REASONS[need.kind], [_learned_signal(message_text, need)]
+
+
+def _learned_signal(message_text: str, need: needs.Need) -> dict[str, Any]:
+    """The learned model's reading as a signal of the context packet: it quotes no words,
+    so the evidence is the start of the message."""
+    excerpt = message_text if len(message_text) <= 120 else message_text[:119] + "…"
+    return {"kind": need.kind, "score": need.probability, "evidence": [excerpt], "learned": True}
+
+
+def _unsure(message_text: str, lang: str) -> bool:
+    """The learned model cannot rule a person out: offer both, the person first."""
+    return needs.assess(message_text, lang=lang).probability >= needs.OFFER
 
 
 def read_for_person(message_text: str, *, lang: str, customer: Any) -> FirstReading:
     """Signals first (the reason and priority of the handoff); when nothing sensitive
     shows and understanding is confident, the article that likely answers it."""
-    reason, signals = _signals_first(message_text, lang)
     incident = status.incident_for(message_text, customer)
+    reason, signals = _signals_first(
+        message_text, lang, learned=True, incident=incident is not None
+    )
     if incident is not None:
         signals = [*signals, status.incident_signal(incident, lang)]
     if reason is not None:
@@ -244,10 +267,15 @@ def on_action(conversation: Conversation, action: str) -> None:
 
 def _respond_to_text(conversation: Conversation, message_text: str) -> None:
     lang = conversation.language
-    reason, signals = _signals_first(message_text, lang)
+    # The learned model reads first messages, as it was trained on (needs.py); later ones
+    # are answers to the assistant ("no", "that didn't help"), read below.
+    first = conversation.messages.filter(author=Author.CUSTOMER).count() <= 1
     # A known incident comes first, after the signals: a person still takes what needs one
     # (a business stopped, a vulnerable customer), with the incident in the context packet.
     incident = status.incident_for(message_text, conversation.customer)
+    reason, signals = _signals_first(
+        message_text, lang, learned=first, incident=incident is not None
+    )
     first_about_it = incident is not None and status.count_contact(incident, conversation)
     if incident is not None:
         signals = [*signals, status.incident_signal(incident, lang)]
@@ -300,14 +328,15 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
             signals=[{"kind": "repeat_contact", "score": 1.0, "evidence": ["journey"]}],
         )
         return
+    person_first = first and _unsure(message_text, lang)
     if confidence >= ANSWER_CONFIDENCE:
-        _answer_with(conversation, best, confidence=confidence)
+        _answer_with(conversation, best, confidence=confidence, person_first=person_first)
         return
     choices = [(a, p) for a, p in ranked[:3] if p >= CLARIFY_MIN]
     if len(choices) >= 2:
-        _clarify(conversation, choices)
+        _clarify(conversation, choices, person_first=person_first)
     elif choices:
-        _answer_with(conversation, best, confidence=confidence)
+        _answer_with(conversation, best, confidence=confidence, person_first=person_first)
     else:
         _admit(conversation, reason="low_confidence")
 
@@ -350,7 +379,13 @@ def _is_repeat_contact(conversation: Conversation, article_id: int) -> bool:
     return False
 
 
-def _answer_with(conversation: Conversation, article_id: int, *, confidence: float | None) -> None:
+def _answer_with(
+    conversation: Conversation,
+    article_id: int,
+    *,
+    confidence: float | None,
+    person_first: bool = False,
+) -> None:
     if article_id in recall(conversation).offered_articles:
         _admit(conversation, reason="already_offered")
         return
@@ -372,6 +407,10 @@ def _answer_with(conversation: Conversation, article_id: int, *, confidence: flo
         for action in selfcare_actions.for_article(translation.article.key)
     ]
     body = phrasing.answer(conversation, translation)
+    actions = [*offered_actions, *_feedback_actions()]
+    if person_first:
+        body = _person_first_line() + "\n\n" + body
+        actions = [_human_action(), *(a for a in actions if a["id"] != HUMAN)]
     _say(
         conversation,
         [
@@ -379,12 +418,20 @@ def _answer_with(conversation: Conversation, article_id: int, *, confidence: flo
             body + "\n\n" + _("Does this answer your question?"),
         ],
         articles=[article_card(translation)],
-        actions=[*offered_actions, *_feedback_actions()],
+        actions=actions,
     )
     _log_turn(conversation, "answer", article=article_id, confidence=confidence)
 
 
-def _clarify(conversation: Conversation, choices: list[tuple[int, float]]) -> None:
+def _person_first_line() -> str:
+    return str(
+        _("A person can take this now if you prefer. Here is also what our help center says:")
+    )
+
+
+def _clarify(
+    conversation: Conversation, choices: list[tuple[int, float]], *, person_first: bool = False
+) -> None:
     cards = []
     for article_id, _p in choices:
         translation = _translation(article_id, conversation.language)
@@ -392,7 +439,12 @@ def _clarify(conversation: Conversation, choices: list[tuple[int, float]]) -> No
             cards.append(translation)
     if len(cards) < 2:
         if cards:
-            _answer_with(conversation, cards[0].article_id, confidence=choices[0][1])
+            _answer_with(
+                conversation,
+                cards[0].article_id,
+                confidence=choices[0][1],
+                person_first=person_first,
+            )
         else:
             _admit(conversation, reason="not_visible")
         return
@@ -405,15 +457,19 @@ def _clarify(conversation: Conversation, choices: list[tuple[int, float]]) -> No
                 conversation, reason="clarification_repeated"
             )  # no loops: the same choices twice is a failure
             return
+    question = _("I want to be sure I understand. Is it about one of these?")
+    actions = [{"id": f"{ARTICLE_CHOICE}{t.article_id}", "label": t.title} for t in cards]
+    if person_first:
+        question = _person_first_line() + "\n\n" + question
+        actions = [_human_action(), *actions]
     _say(
         conversation,
         [
-            _greeting(conversation)
-            + _("I want to be sure I understand. Is it about one of these?"),
+            _greeting(conversation) + question,
             _("Which of these is closest to your question?"),
         ],
         articles=[article_card(t) for t in cards],
-        actions=[{"id": f"{ARTICLE_CHOICE}{t.article_id}", "label": t.title} for t in cards],
+        actions=actions,
     )
     _log_turn(conversation, "clarify", articles=[t.article_id for t in cards])
 
@@ -423,6 +479,20 @@ def _admit(conversation: Conversation, *, reason: str) -> None:
     failed = _failed_once_more(conversation)
     _log_turn(conversation, "unknown", why=reason, failed_attempts=failed)
     if _escalate_if_stuck(conversation):
+        return
+    if reason == "out_of_scope":
+        _say(
+            conversation,
+            [
+                _greeting(conversation)
+                + _(
+                    "I don't have an answer to that in our help center: it is not something we cover. You can search the help center, or talk to a person."
+                ),
+                _(
+                    "I can't answer that one either: it isn't in our help center. You can search it, or talk to a person."
+                ),
+            ],
+        )
         return
     _say(
         conversation,

@@ -354,13 +354,18 @@ def test_triage_meets_its_targets_on_the_labelled_sets(path: Path) -> None:
 def test_bench_triage_prints_its_figures_as_json_on_the_last_line() -> None:
     out = StringIO()
     call_command("bench_triage", data=str(DATA / "triage-heldout.tsv"), stdout=out)
-    result = json.loads(out.getvalue().strip().splitlines()[-1])
-    assert result["n"] >= 150
-    for key in ("accuracy", "human_recall", "human_precision", "selfcare_recall", "p95_ms"):
-        assert isinstance(result[key], float)
-    assert result["accuracy"] >= 0.95
-    assert {"explicit_request", "negated_request", "routine", "anger"} <= set(result["per_reason"])
-    assert isinstance(result["errors"], list)
+    figures = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert figures["n"] >= 150
+    lexicon, learned = figures["runs"].values()  # the lexicon alone, then with the model
+    for result in (lexicon, learned):
+        for key in ("accuracy", "human_recall", "human_precision", "selfcare_recall", "p95_ms"):
+            assert isinstance(result[key], float)
+        assert {"explicit_request", "negated_request", "routine", "anger"} <= set(
+            result["per_reason"]
+        )
+        assert isinstance(result["errors"], list)
+    assert lexicon["accuracy"] >= 0.95
+    assert learned["human_recall"] >= lexicon["human_recall"]
 
 
 def test_bench_triage_names_a_missing_file(tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 The file has the format of `datasets/triage-fr-en/dev.tsv` (tab-separated,
 header `id lang expected reason text`, `expected` is `selfcare` or `human`).
-The last line printed is one JSON object. The database is not touched.
+Two runs side by side: the lexicon alone, and the lexicon with the learned model
+(needs.py, with the configured encoder). The last line printed is one JSON object.
+The database is not touched.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ponton.assistant import needs
+from ponton.assistant.encoders import configured_encoder
 from ponton.assistant.signals import triage
 
 COLUMNS = ("id", "lang", "expected", "reason", "text")
@@ -102,30 +106,51 @@ class Command(BaseCommand):
         rows = read_rows(path)
         self.stdout.write(f"bench-triage: {len(rows)} messages from {path}")
         triage("warm-up: compile the patterns")
+        encoder = configured_encoder()
+        learned = f"lexicon and learned model ({encoder.name if encoder else 'lexical features'})"
+        for lang in sorted({row.lang or "fr" for row in rows}):
+            needs.model(lang)  # trained before the clock starts
 
+        def lexicon(row: Row) -> tuple[bool, bool, str]:
+            decision = triage(row.text, lang=row.lang)
+            why = ", ".join(f"{s.kind} {s.score:.2f} {list(s.evidence)}" for s in decision.signals)
+            return decision.human, decision.human, why
+
+        def with_model(row: Row) -> tuple[bool, bool, str]:
+            human, _, why = lexicon(row)
+            if human:
+                return True, True, why
+            need = needs.assess(row.text, lang=row.lang)
+            why = f"learned {need.kind} {need.probability:.2f}"
+            return need.probability >= needs.HAND_OFF, need.probability >= needs.OFFER, why
+
+        results = {}
+        for name, decide in (("lexicon", lexicon), (learned, with_model)):
+            self.stdout.write(f"{name}:")
+            results[name] = self._measure(rows, decide)
+        self.stdout.write(json.dumps({"n": len(rows), "runs": results}))
+
+    def _measure(self, rows: list[Row], decide: Any) -> dict[str, Any]:
         timings: list[float] = []
         counts: dict[tuple[str, str], int] = defaultdict(int)
         per_reason: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        offered = 0  # human rows offered a person at once or first
         errors: list[str] = []
-        for done, row in enumerate(rows, start=1):
+        for row in rows:
             started = time.perf_counter()
-            decision = triage(row.text, lang=row.lang)
+            human, person_offered, why = decide(row)
             timings.append((time.perf_counter() - started) * 1000)
-            got = "human" if decision.human else "selfcare"
+            got = "human" if human else "selfcare"
+            offered += row.expected == "human" and person_offered
             counts[(row.expected, got)] += 1
             per_reason[row.reason][0] += got == row.expected
             per_reason[row.reason][1] += 1
             if got != row.expected:
                 errors.append(row.id)
-                why = ", ".join(
-                    f"{s.kind} {s.score:.2f} {list(s.evidence)}" for s in decision.signals
-                )
                 self.stdout.write(
                     f"  miss {row.id} expected {row.expected} ({row.reason}), got {got}"
                     f"{': ' + why if why else ''} | {row.text}"
                 )
-            if done % 100 == 0:
-                self.stdout.write(f"  {done}/{len(rows)}")
 
         human_true = counts[("human", "human")]
         selfcare_true = counts[("selfcare", "selfcare")]
@@ -134,9 +159,9 @@ class Command(BaseCommand):
         predicted_human = human_true + counts[("selfcare", "human")]
         predicted_selfcare = selfcare_true + counts[("human", "selfcare")]
         result = {
-            "n": len(rows),
             "accuracy": _ratio(human_true + selfcare_true, len(rows)),
             "human_recall": _ratio(human_true, expected_human),
+            "human_offered_first": _ratio(offered, expected_human),
             "human_precision": _ratio(human_true, predicted_human),
             "selfcare_recall": _ratio(selfcare_true, expected_selfcare),
             "selfcare_precision": _ratio(selfcare_true, predicted_selfcare),
@@ -151,7 +176,8 @@ class Command(BaseCommand):
             "errors": errors,
         }
         self.stdout.write(
-            f"accuracy {result['accuracy']}, human recall {result['human_recall']}, "
+            f"  accuracy {result['accuracy']}, human recall {result['human_recall']} "
+            f"(a person offered at once or first: {result['human_offered_first']}), "
             f"selfcare recall {result['selfcare_recall']}, p95 {result['p95_ms']} ms"
         )
-        self.stdout.write(json.dumps(result))
+        return result
