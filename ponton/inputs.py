@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.validators import RegexValidator
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -69,21 +69,39 @@ def id_or_none(value: str) -> int | None:
     return int(value)
 
 
-# One character that is not blank. Python trims \x1c-\x1f and \x85 as white space too; the
-# document's patterns are read as JavaScript regexes, whose \s does not name them.
-VISIBLE = r"[^\s\x1c-\x1f\x85]"
+# White space as the API document's patterns read it: they are JavaScript regexes, whose
+# `\s` does not name \x1c-\x1f nor \x85 (Python's does) but names U+FEFF.
+DOCUMENT_SPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+class _Visible(RegexValidator):
+    r"""`\S` as the document says it (the pattern it shows) and means it (JavaScript's)."""
+
+    def __init__(self) -> None:
+        super().__init__(r"\S", message=gettext_lazy("Write at least one visible character."))
+
+    def __call__(self, value: Any) -> None:
+        if not str(value).strip(DOCUMENT_SPACE):
+            raise ValidationError(self.message, code=self.code)
+
+
+class _Text(serializers.CharField):
+    """Trimmed of the document's white space only: what its pattern admits stays admitted."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return str(super().to_internal_value(data)).strip(DOCUMENT_SPACE)
 
 
 def text_field(*, max_length: int, **kwargs: Any) -> serializers.CharField:
     """A text the customer or agent writes: at least one visible character (the document
     says so with a pattern, as the service refuses a blank one)."""
-    return serializers.CharField(
-        max_length=max_length,
-        validators=[
-            RegexValidator(VISIBLE, message=gettext_lazy("Write at least one visible character."))
-        ],
-        **kwargs,
-    )
+    return _Text(max_length=max_length, validators=[_Visible()], **kwargs)
 
 
 def _json_type_ok(field: serializers.Field, value: Any) -> bool:

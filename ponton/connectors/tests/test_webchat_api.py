@@ -440,3 +440,22 @@ def test_the_openapi_document_describes_the_chat_operations(client: Client, db: 
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "post" in paths["/api/v1/chat/conversations"]
     assert {"get", "post"} <= set(paths["/api/v1/chat/conversations/{conversation_id}/messages"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("blank", ["", "   ", "\u2003\n", "\ufeff"])
+def test_a_blank_message_is_refused_with_what_to_write(client: Client, blank: str) -> None:
+    response = client.post(START, {"text": blank}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "text" in response.json()["errors"]
+    assert not Conversation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_message_is_kept_as_written_inside_its_white_space(client: Client, kb: KB) -> None:
+    # The document's pattern (\S, a JavaScript regex) counts \x1c as visible: so does the service.
+    chat = start_chat(client, "  Ma box\x1c ne marche plus \n")
+
+    first = Conversation.objects.get(pk=chat["id"]).messages.order_by("id").first()
+    assert first is not None and first.text == "Ma box\x1c ne marche plus"

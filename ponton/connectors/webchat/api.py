@@ -69,8 +69,11 @@ class PageSerializer(StrictSerializer):
         required=False,
         allow_blank=True,
         # An address as the host page wrote it, shown to agents as context: http(s), no
-        # spaces. Not a stricter URL check, whose limits (a host's length) no schema can say.
-        validators=[RegexValidator(r"^https?://[^\s]+$", _("Enter an http or https address."))],
+        # space or control character (a pattern Python and the document's JavaScript read
+        # alike). Not a stricter URL check, whose limits (a host's length) no schema can say.
+        validators=[
+            RegexValidator(r"^https?://[^\x00-\x20\x7f]+$", _("Enter an http or https address."))
+        ],
         help_text="The page the customer is on (http or https).",
     )
     module = serializers.CharField(
