@@ -389,63 +389,136 @@ def _summary(name: str, figures: dict[str, Any]) -> str:
 
 # The knowledge base in the database ----------------------------------------------------
 
-KbRow = tuple[str, str, str]  # (lang, text, expected article key or "oos")
+HUMAN = "human"
+
+
+@dataclass(frozen=True)
+class KbRow:
+    line: int
+    lang: str
+    text: str
+    expected: frozenset[str]  # article keys or slugs; or {"oos"}; or {"human"}
+
+
+def _guess_language(message: str) -> str:
+    """French or English by their stop words; French, the first language, when even."""
+    words = text.words(message)
+    french = sum(text.is_stop_word(w, "fr") for w in words)
+    english = sum(text.is_stop_word(w, "en") for w in words)
+    return "en" if english > french else "fr"
 
 
 def read_kb_rows(path: Path | str) -> list[KbRow]:
-    """A TSV file with the columns `lang`, `text`, `expected` (an article's key, or
-    `oos` for a question the knowledge base does not cover)."""
+    """A TSV file with the columns `text` and `expected` (an article's key or slug, several
+    separated by commas; `human`; or `oos` for what the knowledge base does not cover),
+    and optionally `lang` (fr or en; guessed from the words when absent)."""
     with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f, delimiter="\t")
-        if not reader.fieldnames or not {"lang", "text", "expected"} <= set(reader.fieldnames):
-            raise ValueError(f"{path}: expected the tab-separated columns lang, text, expected")
-        rows = [
-            (r["lang"].strip(), r["text"].strip(), r["expected"].strip())
-            for r in reader
-            if (r["text"] or "").strip()
-        ]
-    for lang, _, _ in rows:
-        if lang not in ("fr", "en"):
-            raise ValueError(f"{path}: unknown language {lang!r} (fr or en)")
+        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        if not reader.fieldnames or not {"text", "expected"} <= set(reader.fieldnames):
+            raise ValueError(f"{path}: expected the tab-separated columns text, expected")
+        rows = []
+        for line, r in enumerate(reader, start=2):
+            message = (r["text"] or "").strip()
+            if not message:
+                continue
+            lang = (r.get("lang") or "").strip() or _guess_language(message)
+            if lang not in ("fr", "en"):
+                raise ValueError(f"{path}:{line}: unknown language {lang!r} (fr or en)")
+            expected = frozenset(e.strip() for e in (r["expected"] or "").split(",") if e.strip())
+            if not expected:
+                raise ValueError(f"{path}:{line}: no expected answer")
+            rows.append(KbRow(line, lang, message, expected))
     return rows
 
 
-def ask_knowledge_base(rows: list[KbRow]) -> dict[str, Any]:
-    """Ask every row of the knowledge base the database holds now, through the
-    assistant's model: routine questions answered with the right article first,
-    wrongly declined, answered with another; off-topic questions declined."""
-    from ponton.knowledge.models import Article
+def _article_ids(rows: list[KbRow]) -> dict[str, int]:
+    """Each article key and translation slug the rows name, to its article's id."""
+    from ponton.knowledge.models import Article, ArticleTranslation
 
-    keys = dict(Article.objects.values_list("id", "key"))
-    for lang in sorted({lang for lang, _, _ in rows}):
+    ids = dict(Article.objects.values_list("key", "id"))
+    for slug, article_id in ArticleTranslation.objects.values_list("slug", "article_id"):
+        ids.setdefault(slug, article_id)
+    return ids
+
+
+def first_reading(message: str, lang: str) -> tuple[str, int | None]:
+    """What the assistant does with a first message, as its policy decides before the
+    dialogue's details: a person ("human"), an article ("article", its id), or a decline
+    ("declined"). Both offered, the person first, counts as the article."""
+    from ponton.assistant import needs, policy
+    from ponton.assistant.signals import triage
+
+    if triage(message, lang=lang).human:
+        return HUMAN, None
+    model = knowledge_model.current_model(lang)
+    prediction = model.predict(message, k=1) if model is not None else None
+    top = None if prediction is None else prediction.top
+    answered = prediction is not None and top is not None and top.isdigit()
+    need = needs.assess(message, lang=lang)
+    confidence = prediction.confidence if answered and prediction is not None else None
+    if (
+        policy.learned_decision(need, answer_confidence=confidence, incident=False)
+        == policy.HAND_OFF
+    ):
+        return HUMAN, None
+    if not answered or top is None:
+        return "declined", None
+    return "article", int(top)
+
+
+def ask_knowledge_base(rows: list[KbRow]) -> dict[str, Any]:
+    """Ask every row of the knowledge base the database holds now, as a first message."""
+    from ponton.assistant import needs
+
+    ids = _article_ids(rows)
+    for row in rows:
+        unknown = row.expected - ids.keys() - {OOS, HUMAN}
+        if unknown:
+            raise ValueError(f"line {row.line}: no article {', '.join(sorted(unknown))}")
+    for lang in sorted({row.lang for row in rows}):
         knowledge_model.current_model(lang)  # trained before the clock starts
-    routine = right = wrongly_declined = off_topic = declined = 0
-    misses: list[dict[str, str | None]] = []
+        needs.model(lang)
+    counts: Counter[str] = Counter()
+    misses: list[dict[str, Any]] = []
     ms: list[float] = []
-    for lang, message, expected in rows:
+    for row in rows:
         started = time.perf_counter()
-        model = knowledge_model.current_model(lang)
-        prediction = model.predict(message, k=1) if model is not None else None
+        decision, article = first_reading(row.text, row.lang)
         ms.append((time.perf_counter() - started) * 1000)
-        top = None if prediction is None or prediction.top is None else prediction.top
-        answer = keys.get(int(top)) if top and top.isdigit() else None
-        if expected == OOS:
-            off_topic += 1
-            declined += answer is None
-            if answer is not None:
-                misses.append({"text": message, "expected": OOS, "got": answer})
+        if OOS in row.expected:
+            kind, right = "oos", decision != "article"
+        elif HUMAN in row.expected:
+            kind, right = "human", decision == HUMAN
         else:
-            routine += 1
-            right += answer == expected
-            wrongly_declined += answer is None
-            if answer != expected:
-                misses.append({"text": message, "expected": expected, "got": answer})
+            kind = "answerable"
+            right = article in {ids[e] for e in row.expected}
+            counts["wrongly_declined"] += decision == "declined"
+            counts["sent_to_a_person"] += decision == HUMAN
+        counts[kind] += 1
+        counts[f"{kind}_right"] += right
+        if not right:
+            misses.append(
+                {
+                    "line": row.line,
+                    "text": row.text,
+                    "expected": sorted(row.expected),
+                    "got": decision if article is None else article,
+                }
+            )
+
+    def ratio(kind: str) -> float | None:
+        return round(counts[f"{kind}_right"] / counts[kind], 4) if counts[kind] else None
+
     return {
-        "routine": routine,
-        "routine_right_first": right,
-        "routine_wrongly_declined": wrongly_declined,
-        "off_topic": off_topic,
-        "off_topic_declined": declined,
+        "n": len(rows),
+        "answered_accuracy": ratio("answerable"),
+        "oos_decline_rate": ratio("oos"),
+        "human_rate": ratio("human"),
+        "answerable": counts["answerable"],
+        "wrongly_declined": counts["wrongly_declined"],
+        "sent_to_a_person": counts["sent_to_a_person"],
+        "oos": counts["oos"],
+        "human": counts["human"],
         "p50_ms": round(_percentile(ms, 0.50), 3),
         "p95_ms": round(_percentile(ms, 0.95), 3),
         "misses": misses,

@@ -11,8 +11,10 @@ messages, many phrasings per reason).
 
 Its answer is a probability that a person is needed and the likeliest reason.
 The assistant leans toward the person (DESIGN.md, laws 3 and 4): from
-`HAND_OFF` on a person takes the conversation at once; from `OFFER` on the
-customer is offered both, the person first. The thresholds were chosen on the
+`HAND_OFF` on a person takes the conversation at once, unless an article
+answers the message with confidence (then the need is likely routine); from
+`OFFER` on, and in that case, the customer is offered both, the person first
+(`policy.learned_decision`). The thresholds were chosen on the
 training file's out-of-fold predictions and the datasets' dev set, never on the
 held-out set (`data/eval-triage-heldout.tsv`) that `ponton bench-triage` reports.
 """

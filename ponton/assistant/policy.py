@@ -163,22 +163,32 @@ class FirstReading:
     incident: status.LiveIncident | None = None
 
 
-def _signals_first(
-    message_text: str, lang: str, *, learned: bool, incident: bool = False
-) -> tuple[str | None, list[dict[str, Any]]]:
-    """The handoff reason the signals give (None: no person needed) and the signals, as the
-    context packet keeps them: the lexicon's first, then, on a first message (`learned`),
-    the learned model's (needs.py). A known incident explains an outage: the learned model
-    does not take it for a business stopped (the lexicon still does, on its evidence)."""
+def _signals_first(message_text: str, lang: str) -> tuple[str | None, list[dict[str, Any]]]:
+    """The handoff reason the lexicon's signals give (None: no person needed) and the
+    signals, as the context packet keeps them."""
     result = triage(message_text, lang=lang, policy_topics=configured_policy_topics())
-    if result.human and result.reason:
-        return result.reason, [{**asdict(s), "evidence": list(s.evidence)} for s in result.signals]
-    if not learned:
+    if not (result.human and result.reason):
         return None, []
-    need = needs.assess(message_text, lang=lang)
-    if need.probability < needs.HAND_OFF or (incident and need.kind == "critical_outage"):
-        return None, []
-    return HANDOFF_REASONS[need.kind], [_learned_signal(message_text, need)]
+    return result.reason, [{**asdict(s), "evidence": list(s.evidence)} for s in result.signals]
+
+
+HAND_OFF, PERSON_FIRST, SELFCARE = "hand_off", "person_first", "selfcare"
+
+
+def learned_decision(need: needs.Need, *, answer_confidence: float | None, incident: bool) -> str:
+    """What the learned reading of a first message the lexicon let through decides
+    (needs.py): a person at once, both offered with the person first, or selfcare.
+
+    It leans toward the person, but an article that answers the message with confidence
+    says the need is likely routine: then both are offered, the person first. A known
+    incident explains an outage: the model does not take it for a business stopped (the
+    lexicon still does, on its evidence)."""
+    if incident and need.kind == "critical_outage":
+        return SELFCARE
+    if need.probability >= needs.HAND_OFF:
+        answered = answer_confidence is not None and answer_confidence >= ANSWER_CONFIDENCE
+        return PERSON_FIRST if answered else HAND_OFF
+    return PERSON_FIRST if need.probability >= needs.OFFER else SELFCARE
 
 
 def _learned_signal(message_text: str, need: needs.Need) -> dict[str, Any]:
@@ -188,18 +198,18 @@ def _learned_signal(message_text: str, need: needs.Need) -> dict[str, Any]:
     return {"kind": need.kind, "score": need.probability, "evidence": [excerpt], "learned": True}
 
 
-def _unsure(message_text: str, lang: str) -> bool:
-    """The learned model cannot rule a person out: offer both, the person first."""
-    return needs.assess(message_text, lang=lang).probability >= needs.OFFER
-
-
 def read_for_person(message_text: str, *, lang: str, customer: Any) -> FirstReading:
     """Signals first (the reason and priority of the handoff); when nothing sensitive
     shows and understanding is confident, the article that likely answers it."""
     incident = status.incident_for(message_text, customer)
-    reason, signals = _signals_first(
-        message_text, lang, learned=True, incident=incident is not None
-    )
+    reason, signals = _signals_first(message_text, lang)
+    if reason is None:  # a person answers anyway: the learned reading sets the priority
+        need = needs.assess(message_text, lang=lang)
+        if (
+            learned_decision(need, answer_confidence=None, incident=incident is not None)
+            == HAND_OFF
+        ):
+            reason, signals = HANDOFF_REASONS[need.kind], [_learned_signal(message_text, need)]
     if incident is not None:
         signals = [*signals, status.incident_signal(incident, lang)]
     if reason is not None:
@@ -273,9 +283,8 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
     # A known incident comes first, after the signals: a person still takes what needs one
     # (a business stopped, a vulnerable customer), with the incident in the context packet.
     incident = status.incident_for(message_text, conversation.customer)
-    reason, signals = _signals_first(
-        message_text, lang, learned=first, incident=incident is not None
-    )
+    reason, signals = _signals_first(message_text, lang)
+    need = needs.assess(message_text, lang=lang) if first and reason is None else None
     first_about_it = incident is not None and status.count_contact(incident, conversation)
     if incident is not None:
         signals = [*signals, status.incident_signal(incident, lang)]
@@ -308,6 +317,19 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
 
     model = current_model(lang)
     prediction = model.predict(message_text, k=3) if model else None
+    answered = prediction is not None and not prediction.out_of_scope
+    decision = SELFCARE
+    if need is not None:
+        decision = learned_decision(
+            need,
+            answer_confidence=prediction.confidence if answered and prediction else None,
+            incident=incident is not None,
+        )
+    if need is not None and decision == HAND_OFF:
+        signals = [_learned_signal(message_text, need), *signals]
+        lifecycle.hand_off(conversation, reason=HANDOFF_REASONS[need.kind], signals=signals)
+        return
+    person_first = decision == PERSON_FIRST
     if prediction is None or prediction.out_of_scope:
         _admit(conversation, reason="out_of_scope")
         return
@@ -328,7 +350,6 @@ def _respond_to_text(conversation: Conversation, message_text: str) -> None:
             signals=[{"kind": "repeat_contact", "score": 1.0, "evidence": ["journey"]}],
         )
         return
-    person_first = first and _unsure(message_text, lang)
     if confidence >= ANSWER_CONFIDENCE:
         _answer_with(conversation, best, confidence=confidence, person_first=person_first)
         return

@@ -10,7 +10,7 @@ from ponton.assistant import needs
 from ponton.assistant.encoders import E5Encoder
 from ponton.assistant.signals import triage
 from ponton.conftest import KB
-from ponton.connectors.tests.test_webchat_api import start_chat
+from ponton.connectors.tests.test_webchat_api import action_ids, last_assistant_turn, start_chat
 from ponton.conversations.models import Conversation, HandoffReason, State
 
 QUIET = [
@@ -98,14 +98,33 @@ def test_the_training_file_covers_every_reason_in_both_languages() -> None:
 
 
 @pytest.mark.django_db
-def test_a_quiet_need_in_a_first_chat_message_goes_to_a_person_with_its_reading(
+def test_a_quiet_need_no_article_answers_goes_to_a_person_with_its_reading(
     client: Client, kb: KB, e5: E5Encoder
 ) -> None:
-    chat = start_chat(client, QUIET[0][2], lang="fr")
+    message = QUIET[3][2]  # cold anger: the knowledge base declines it
+    chat = start_chat(client, message, lang="en")
 
     conversation = Conversation.objects.get(pk=chat["id"])
     assert conversation.state == State.WAITING_HUMAN
-    assert conversation.handoff_reason == HandoffReason.NEGOTIATION
+    assert conversation.handoff_reason == HandoffReason.EMOTION
     (signal,) = conversation.context["signals"]
-    assert (signal["kind"], signal["learned"]) == ("negotiation", True)
-    assert signal["evidence"] == [QUIET[0][2]]  # what the agent reads as the why
+    assert (signal["kind"], signal["learned"]) == ("anger", True)
+    assert signal["evidence"] == [message]  # what the agent reads as the why
+
+
+@pytest.mark.django_db
+def test_a_need_an_article_answers_is_offered_both_the_person_first(
+    client: Client, kb: KB, e5: E5Encoder
+) -> None:
+    # Likely routine (the invoice article answers it), but the model cannot rule a person out.
+    message = "je ne comprends pas ma facture, je n'y arrive vraiment pas toute seule"
+    assert not triage(message, lang="fr").human
+    assert needs.assess(message, lang="fr").probability >= needs.OFFER
+
+    chat = start_chat(client, message, lang="fr")
+
+    assert chat["state"] == State.ASSISTANT
+    turn = last_assistant_turn(chat)
+    assert [a["id"] for a in turn["articles"]] == [kb.invoice.pk]
+    assert action_ids(turn)[0] == "human"
+    assert turn["text"].startswith("Je suis l'assistant automatique. Une personne peut")

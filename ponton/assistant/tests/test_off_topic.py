@@ -3,9 +3,14 @@ and English, learned from the off-topic lines shipped with the product (law 5)."
 
 from __future__ import annotations
 
+import json
+from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
 from ponton.assistant import knowledge_model
@@ -114,3 +119,36 @@ def test_a_decline_says_so_plainly_and_offers_search_and_a_person(
     assert "human" in action_ids(turn)
     for word in words:
         assert word in turn["text"]
+
+
+@pytest.mark.django_db
+def test_bench_kb_asks_the_knowledge_base_and_prints_the_figures_design_names(
+    kb: KB, tmp_path: Path
+) -> None:
+    data = tmp_path / "kb.tsv"
+    data.write_text(
+        "text\texpected\n"
+        f"j'ai oublié mon mot de passe\t{kb.password.key}\n"
+        f"I forgot my password\t{kb.password_en.slug},{kb.invoice.key}\n"
+        "je veux parler à un conseiller\thuman\n"
+        "quelle est la recette des crêpes\toos\n",
+        encoding="utf-8",
+    )
+    out = StringIO()
+
+    call_command("bench_kb", data=str(data), stdout=out)
+
+    figures = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert figures["n"] == 4
+    assert figures["answered_accuracy"] == 1.0  # a slug and a key both name the article
+    assert figures["human_rate"] == 1.0
+    assert {"oos_decline_rate", "p95_ms", "baselines", "encoder"} <= set(figures)
+
+
+@pytest.mark.django_db
+def test_bench_kb_names_the_line_of_an_unknown_article(kb: KB, tmp_path: Path) -> None:
+    data = tmp_path / "kb.tsv"
+    data.write_text("text\texpected\nbonjour\tno-such-article\n", encoding="utf-8")
+
+    with pytest.raises(CommandError, match="line 2: no article no-such-article"):
+        call_command("bench_kb", data=str(data), stdout=StringIO())
