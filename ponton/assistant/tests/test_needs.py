@@ -22,6 +22,24 @@ QUIET = [
     ("en", "negotiation", "We are a team of 200 and want a quote for moving all our lines to you"),
     ("en", "legal", "I want a copy of all the personal data you hold about me under GDPR"),
     ("en", "anger", "Bravo, three weeks without a working line and not a word from you"),
+    (
+        "fr",
+        "vulnerability",
+        "Depuis mon AVC j'ai du mal à lire l'écran, je n'arrive plus à faire mes démarches",
+    ),
+    (
+        "en",
+        "vulnerability",
+        "since my husband left I handle the bills alone and I don't understand any of it",
+    ),
+    ("fr", "repeat_contact", "J'ai déjà tout raconté à trois de vos collègues, on tourne en rond"),
+    ("en", "repeat_contact", "I have explained this to three of your colleagues already"),
+    ("fr", "bereavement", "Ma femme s'est éteinte cet hiver, je voudrais fermer ses comptes"),
+    ("en", "bereavement", "we buried my father last week and I need to sort out his account"),
+    ("fr", "fraud_security", "je reçois des codes de connexion alors que je n'ai rien demandé"),
+    ("en", "critical_outage", "our shop can't take card payments since noon, we're losing sales"),
+    ("fr", "complaint", "je veux être dédommagée pour les trois semaines sans ligne"),
+    ("en", "explicit_request", "I'd feel better discussing this with someone on your side"),
 ]
 SAID_PLAINLY = [
     (
