@@ -113,7 +113,7 @@ class DjangoThreads:
 
 
 if os.environ.get("PONTON_WARM_UP"):  # `ponton serve`
-    from ponton.assistant.knowledge_model import warm_up_in_background
+    from ponton.assistant.warm import warm_up_in_background
 
     warm_up_in_background()
 

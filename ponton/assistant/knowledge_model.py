@@ -12,7 +12,6 @@ edit, the next message compares at once. A background task may also call
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -58,8 +57,6 @@ def training_examples(lang: str) -> list[tuple[str, str]]:
 
 
 # Examples of what to decline ---------------------------------------------------------
-
-logger = logging.getLogger(__name__)
 
 DATA = Path(__file__).parent / "data"
 
@@ -209,26 +206,6 @@ def current_model(lang: str) -> IntentModel | None:
             current.checked_at = time.monotonic()
             return current.model
         return _build(lang, fingerprint, encoder).model
-
-
-def warm_up_in_background() -> threading.Thread:
-    """Train each language's model in a thread of its own, so that an app process does not
-    make its first customer wait for it (`ponton serve` asks for it)."""
-
-    def run() -> None:
-        from django.db import connection
-
-        try:
-            for lang, _ in settings.LANGUAGES:
-                current_model(lang)
-        except Exception:  # the first message will try again, and say why if it fails
-            logger.exception("The assistant's models could not be trained at start.")
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, name="assistant-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def retrain(lang: str) -> IntentModel:

@@ -49,6 +49,7 @@ from ponton.conversations.models import (
 )
 from ponton.conversations.presence import Staffing, staffing
 from ponton.conversations.reach import reach_in
+from ponton.inputs import DOCUMENT_SPACE
 from ponton.journeys.models import EventKind
 from ponton.tasks.services import enqueue
 from ponton.webhooks import payloads
@@ -136,8 +137,10 @@ def _copy_state(source: Conversation, target: Conversation) -> None:
 
 
 def clean_text(text: str) -> str:
-    """A message's text as stored, or a ValidationError the customer can act on."""
-    text = (text or "").strip()
+    """A message's text as stored, or a ValidationError the customer can act on. Trimmed of
+    the white space the API document names (`ponton.inputs.DOCUMENT_SPACE`): a text it
+    admits as written is not refused here."""
+    text = (text or "").strip(DOCUMENT_SPACE)
     if not text:
         raise ValidationError({"text": _("The message is empty.")})
     if len(text) > MAX_MESSAGE_LENGTH:

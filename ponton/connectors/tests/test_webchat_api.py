@@ -459,3 +459,10 @@ def test_a_message_is_kept_as_written_inside_its_white_space(client: Client, kb:
 
     first = Conversation.objects.get(pk=chat["id"]).messages.order_by("id").first()
     assert first is not None and first.text == "Ma box\x1c ne marche plus"
+
+
+@pytest.mark.django_db
+def test_a_character_the_document_counts_as_visible_opens_a_chat(client: Client, kb: KB) -> None:
+    chat = start_chat(client, "\x1c")  # JavaScript's \S admits it; Python would call it blank
+
+    assert Conversation.objects.get(pk=chat["id"]).messages.first().text == "\x1c"  # type: ignore[union-attr]
