@@ -501,7 +501,7 @@ def test_search_says_when_it_shows_only_the_most_relevant_and_shows_more_on_dema
 
     assert len(first.context["hits"]) == 10 and first.context["more"]
     html = first.content.decode()
-    assert "Les 10 articles les plus pertinents" in html
+    assert "14 articles trouvés · 10 affichés" in html
     assert "page=2#result-11" in html
     assert len(second.context["hits"]) == 14 and not second.context["more"]
     assert "14 articles trouvés" in second.content.decode()
