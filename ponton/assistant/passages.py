@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
+from threadpoolctl import ThreadpoolController
 
 from ponton.assistant import embeddings, knowledge_model
 from ponton.assistant.encoders import Encoder, configured_encoder
@@ -42,7 +43,7 @@ from ponton.knowledge.models import ArticleTranslation, Status
 DEFAULT_CHECK_SECONDS = 5.0
 BODY_PASSAGES = 4  # the opening paragraphs say what an article is about; the rest is detail
 PASSAGE_CHARS = 320
-RERANKED = 60  # translations compared passage by passage after the summary product
+RERANKED = 40  # translations compared passage by passage after the summary product
 # Below this cosine a passage is no answer (e5's similarities of unrelated French or English
 # texts lie around 0.70-0.78; nonsense must leave the no-result page to a person).
 MIN_SIMILARITY = 0.83
@@ -241,6 +242,16 @@ def index(lang: str, encoder: Encoder) -> _Index:
         return current
 
 
+_blas = ThreadpoolController()
+
+
+def _product(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """matrix @ vector on one thread: a search is one of many requests on few cores, and
+    BLAS threads waiting for a busy core cost more than the product itself."""
+    with _blas.limit(limits=1, user_api="blas"):
+        return matrix @ vector
+
+
 def nearest(query: str, *, lang: str, limit: int, encoder: Encoder) -> list[tuple[int, float]]:
     """(article id, cosine of its best passage) of the articles nearest `query`, best
     first, none below MIN_SIMILARITY."""
@@ -248,7 +259,7 @@ def nearest(query: str, *, lang: str, limit: int, encoder: Encoder) -> list[tupl
     if not len(current.article_ids):
         return []
     q = encoder.encode([query])[0].astype(np.float32)
-    coarse = current.matrix @ q
+    coarse = _product(current.matrix, q)
     take = min(RERANKED, len(coarse))
     top = np.argpartition(-coarse, take - 1)[:take]
     candidates = [int(a) for a in current.article_ids[top]]
@@ -265,9 +276,8 @@ def nearest(query: str, *, lang: str, limit: int, encoder: Encoder) -> list[tupl
         vectors.append(bytes(vector))
     if not ids:
         return []
-    similarities = (
-        np.frombuffer(b"".join(vectors), dtype="<f2").astype(np.float32).reshape(len(ids), -1) @ q
-    )
+    passages = np.frombuffer(b"".join(vectors), dtype="<f2").astype(np.float32)
+    similarities = _product(passages.reshape(len(ids), -1), q)
     for article_id, similarity in zip(ids, similarities.tolist(), strict=True):
         if similarity > best.get(article_id, -1.0):
             best[article_id] = similarity

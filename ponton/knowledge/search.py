@@ -354,9 +354,11 @@ class Results:
     total_is_partial: bool = False  # more candidates than were counted: "more than total"
 
 
-# How many articles a search ranks and counts: five pages of ten. Past that, other words or
-# a person serve better.
+# Five pages of ten at most: past that, other words or a person serve better.
 MAX_RESULTS = 50
+# How many matches a search ranks and counts at least (more when a later page asks): the
+# total says "more than" past them, and the first results never depend on the page size.
+MIN_POOL = 20
 # Reciprocal rank fusion: an article's score is the sum over the readings that rank it of
 # weight / (FUSION_K + rank). A small K lets the first places of each reading count most.
 FUSION_K = 5
@@ -406,8 +408,8 @@ def find(
     parsed = parse_query(query, lang, as_you_type=as_you_type)
     if parsed.empty:
         return Results([], 0)
-    pool = max(offset + limit, MAX_RESULTS)
-    matched, saturated = _full_text(parsed, lang, viewer, pool, shown=offset + limit)
+    pool = max(offset + limit, MIN_POOL)
+    matched, saturated = _full_text(parsed, lang, viewer, pool)
     order = [t.article_id for t, _ in matched]
     by_article = {t.article_id: t for t, _ in matched}
     scores = {t.article_id: score for t, score in matched}
@@ -439,20 +441,17 @@ def find(
 
 
 def _full_text(
-    parsed: ParsedQuery, lang: str, viewer: Viewer, pool: int, *, shown: int
+    parsed: ParsedQuery, lang: str, viewer: Viewer, pool: int
 ) -> tuple[list[tuple[ArticleTranslation, float]], bool]:
     """The full-text engine's matches that `viewer` may read, best first, at most `pool`,
     and whether there were more."""
     # Targeting and word coverage are applied after ranking, so ask for more than needed.
     # Articles with every word come first: ask for those alone (a small, fast set on a
-    # large knowledge base), and widen to any word only when they are too few to show.
+    # large knowledge base), and widen to any word only when they are too few to fill the
+    # pages; the same pool whatever the page size, so the first results never depend on it.
     wanted = pool * 2 + 20
     ranked = _ranked_ids(replace(parsed, all_words=True), lang, wanted)
-    if (
-        len(ranked) < shown
-        and not parsed.all_words
-        and len(parsed.groups) + bool(parsed.prefix) > 1
-    ):
+    if len(ranked) < pool and not parsed.all_words and len(parsed.groups) + bool(parsed.prefix) > 1:
         seen = {pk for pk, _ in ranked}
         ranked += [r for r in _ranked_ids(parsed, lang, wanted) if r[0] not in seen]
     ids = [pk for pk, _ in ranked]

@@ -166,3 +166,14 @@ def test_the_articles_api_keeps_its_shape_and_adds_the_total_and_an_offset(
     assert {"id", "title", "url", "snippet", "score"} <= set(body["results"][0])
     rest = client.get("/api/v1/articles", {"q": "facture", "lang": "fr", "offset": 10}).json()
     assert len(rest["results"]) == 3
+
+
+def test_suggestions_while_typing_use_the_same_ranking(
+    client: Client, kb: KB, e5: E5Encoder
+) -> None:
+    _run_tasks()
+    typed = "impossible de me rappeler le code secret pour entrer dans mon espa"
+    suggested = client.get("/api/v1/articles/suggest", {"q": typed, "lang": "fr"}).json()
+    assert suggested["results"][0]["title"] == kb.password_fr.title
+    typed_keyword = client.get("/api/v1/articles/suggest", {"q": "factu", "lang": "fr"}).json()
+    assert typed_keyword["results"][0]["title"] == kb.invoice_fr.title
