@@ -14,7 +14,9 @@ summary are then compared passage by passage, reading only their rows, and each
 scores by its best passage. The matrix is reloaded when the stored passages changed:
 a cheap fingerprint (how many summaries, the last id) is read at most every few
 seconds, and at once after an edit in this process, as the assistant's model does
-(`knowledge_model`). pgvector would do the same in the database, but it is not
+(`knowledge_model`). Embedding is per translation (the `assistant.embed_passages` task
+after each save); `ponton kb-reindex` embeds whatever is missing or out of date, after
+an import or with a new encoder. pgvector would do the same in the database, but it is not
 packaged for the machines Ponton runs on; this works the same on SQLite and
 PostgreSQL.
 """
@@ -112,6 +114,7 @@ def embed_translation(translation: ArticleTranslation, encoder: Encoder) -> bool
     """Bring the stored passages of one translation in line with its text: present and
     current if published, absent if not. Returns whether anything changed."""
     stored = Passage.objects.filter(translation=translation, encoder=encoder.name)
+    _stale(translation.language)
     if translation.status != Status.PUBLISHED:
         return bool(stored.delete()[0])
     wanted = passages_of(translation)
@@ -294,10 +297,15 @@ def forget(lang: str | None = None) -> None:
             _indexes.pop(lang, None)
 
 
-def _translation_changed(sender: type, instance: ArticleTranslation, **kwargs: object) -> None:
-    current = _indexes.get(instance.language)
+def _stale(lang: str) -> None:
+    """Compare fingerprints at the next search in this process, not in a few seconds."""
+    current = _indexes.get(lang)
     if current is not None:
         current.checked_at = -float("inf")
+
+
+def _translation_changed(sender: type, instance: ArticleTranslation, **kwargs: object) -> None:
+    _stale(instance.language)
 
 
 post_save.connect(_translation_changed, sender=ArticleTranslation, dispatch_uid="search-passages")

@@ -166,8 +166,8 @@ def save_translation(
     # Search understands it as soon as its passages are embedded.
     enqueue(
         "assistant.embed_passages",
-        dedupe_key=f"assistant.embed_passages:{language}",
-        lang=language,
+        dedupe_key=f"assistant.embed_passages:{translation.pk}",
+        translation_id=translation.pk,
     )
     return translation
 

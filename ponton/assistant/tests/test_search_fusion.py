@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from ponton.accounts.models import User
@@ -177,3 +180,14 @@ def test_suggestions_while_typing_use_the_same_ranking(
     assert suggested["results"][0]["title"] == kb.password_fr.title
     typed_keyword = client.get("/api/v1/articles/suggest", {"q": "factu", "lang": "fr"}).json()
     assert typed_keyword["results"][0]["title"] == kb.invoice_fr.title
+
+
+def test_reindexing_embeds_the_passages_that_are_missing(kb: KB, e5: E5Encoder) -> None:
+    Passage.objects.all().delete()  # as with a new encoder, or after an import
+    call_command("kb_reindex", stdout=io.StringIO())
+    _run_tasks()
+    published = {kb.password_fr.pk, kb.invoice_fr.pk, kb.wifi_password_fr.pk, kb.password_en.pk}
+    assert published <= set(Passage.objects.values_list("translation_id", flat=True))
+    assert _first("impossible de me rappeler le code secret pour entrer dans mon espace") == (
+        kb.password.pk
+    )
