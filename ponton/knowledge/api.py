@@ -85,6 +85,7 @@ class ArticleSearchView(APIView):
             viewer=Viewer.for_user(request.user),
             limit=params.validated_data["limit"],
             offset=params.validated_data["offset"],
+            count_up_to=search.MAX_RESULTS,
         )
         return Response(
             {

@@ -401,14 +401,16 @@ def find(
     as_you_type: bool = False,
     snippets: bool = True,
     fuse: bool = True,
+    count_up_to: int = 0,
 ) -> Results:
     """One page of the published translations in `lang` that answer `query` and that
     `viewer` may read, best first: the full-text engine's ranking fused with the other
-    readings registered in `ranking` (unless `fuse` is False), and the total count."""
+    readings registered in `ranking` (unless `fuse` is False), and the total count (exact
+    up to `count_up_to`, or to the pool of MIN_POOL matches)."""
     parsed = parse_query(query, lang, as_you_type=as_you_type)
     if parsed.empty:
         return Results([], 0)
-    pool = max(offset + limit, MIN_POOL)
+    pool = max(offset + limit, MIN_POOL, count_up_to)
     matched, saturated = _full_text(parsed, lang, viewer, pool)
     order = [t.article_id for t, _ in matched]
     by_article = {t.article_id: t for t, _ in matched}

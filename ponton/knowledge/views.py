@@ -126,7 +126,9 @@ def search(request: HttpRequest) -> HttpResponse:
         page = 1
     shown = page * RESULTS_PER_PAGE
     results = (
-        search_engine.find(query, lang=lang, viewer=viewer, limit=shown)
+        search_engine.find(
+            query, lang=lang, viewer=viewer, limit=shown, count_up_to=search_engine.MAX_RESULTS
+        )
         if query
         else search_engine.Results([], 0)
     )
