@@ -255,7 +255,7 @@ def full_text_ranker(intents: dict[str, str], *, lang: str) -> Ranker:
     viewer = search.Viewer(staff=True)
 
     def rank(message: str) -> list[tuple[str, float]]:
-        hits = search.search(message, lang=lang, viewer=viewer, limit=3, snippets=False)
+        hits = search.search(message, lang=lang, viewer=viewer, limit=3, snippets=False, fuse=False)
         return [(intents[str(h.translation.article_id)], h.score) for h in hits]
 
     return rank

@@ -128,7 +128,7 @@ class _Generator:
         key = (lang, query)
         if key not in self.result_cache:
             self.result_cache[key] = search.search(
-                query, lang=lang, viewer=search.Viewer(), limit=10, snippets=False
+                query, lang=lang, viewer=search.Viewer(), limit=10, snippets=False, fuse=False
             )
         return self.result_cache[key]
 

@@ -21,6 +21,12 @@ class SearchQuery(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
 
 
+class ArticleSearchQuery(SearchQuery):
+    offset = serializers.IntegerField(
+        min_value=0, max_value=49, default=0, help_text="Skip this many results (the next page)."
+    )
+
+
 class ArticleHitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
@@ -33,6 +39,8 @@ class ArticleHitSerializer(serializers.Serializer):
 
 class ArticleResultsSerializer(serializers.Serializer):
     results = ArticleHitSerializer(many=True)
+    total = serializers.IntegerField(help_text="Articles that answer, counted up to 50.")
+    total_is_partial = serializers.BooleanField(help_text="More articles answer than `total`.")
 
 
 class SuggestionSerializer(serializers.Serializer):
@@ -63,20 +71,29 @@ class ArticleSearchView(APIView):
 
     @extend_schema(
         operation_id="articles_search",
-        parameters=[SearchQuery],
+        parameters=[ArticleSearchQuery],
         responses=ArticleResultsSerializer,
     )
     def get(self, request: Request) -> Response:
-        """Search published articles: stemmed, accent-insensitive, typo-tolerant."""
-        params = SearchQuery(data=request.query_params)
+        """Search published articles: stemmed, accent-insensitive, typo-tolerant, and by
+        meaning (the assistant's understanding fused with the full-text ranking)."""
+        params = ArticleSearchQuery(data=request.query_params)
         params.is_valid(raise_exception=True)
-        hits = search.search(
+        found = search.find(
             params.validated_data["q"],
             lang=params.validated_data["lang"],
             viewer=Viewer.for_user(request.user),
             limit=params.validated_data["limit"],
+            offset=params.validated_data["offset"],
+            count_up_to=search.MAX_RESULTS,
         )
-        return Response({"results": [_hit_json(h) for h in hits]})
+        return Response(
+            {
+                "results": [_hit_json(h) for h in found.hits],
+                "total": found.total,
+                "total_is_partial": found.total_is_partial,
+            }
+        )
 
 
 class ArticleSuggestView(APIView):

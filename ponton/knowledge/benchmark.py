@@ -98,14 +98,14 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(queries: list[str], lang: str) -> dict[str, float]:
+def measure(queries: list[str], lang: str, *, fuse: bool = True) -> dict[str, float]:
     viewer = search.Viewer()
     for q in queries[:10]:  # warm caches (vocabulary, page cache)
-        search.search(q, lang=lang, viewer=viewer)
+        search.search(q, lang=lang, viewer=viewer, fuse=fuse)
     timings = []
     for q in queries:
         started = time.perf_counter()
-        search.search(q, lang=lang, viewer=viewer)
+        search.search(q, lang=lang, viewer=viewer, fuse=fuse)
         timings.append((time.perf_counter() - started) * 1000)
     return {
         "p50_ms": round(statistics.median(timings), 2),

@@ -23,7 +23,7 @@ from django.db.models import F
 from rapidfuzz.distance import Levenshtein
 
 from ponton.batches import MAX_PARAMS, batches
-from ponton.knowledge import text
+from ponton.knowledge import ranking, text
 from ponton.knowledge.markdown import plain_text
 from ponton.knowledge.models import (
     Article,
@@ -246,6 +246,7 @@ class ParsedQuery:
     groups: tuple[tuple[str, ...], ...]
     prefix: str = ""
     all_words: bool = False  # suggestions narrow as the customer types; search stays lenient
+    known: bool = False  # some word is one the articles use (or a typo of one)
 
     @property
     def empty(self) -> bool:
@@ -275,14 +276,16 @@ def parse_query(query: str, lang: str, *, as_you_type: bool = False) -> ParsedQu
             prefix = ""
     vocabulary = _vocabulary(lang)
     groups: list[tuple[str, ...]] = []
+    known = bool(prefix)
     for word in content:
         alternatives = [word]
         if word not in vocabulary.frequency and len(word) >= 4 and not word.isdigit():
             alternatives += [
                 c for c in vocabulary.corrections(word) if not text.is_stop_word(c, lang)
             ][:2]
+        known = known or word in vocabulary.frequency or len(alternatives) > 1
         groups.append(tuple(dict.fromkeys(text.stem(a, lang) for a in alternatives)))
-    return ParsedQuery(tuple(groups), prefix, all_words=as_you_type)
+    return ParsedQuery(tuple(groups), prefix, all_words=as_you_type, known=known)
 
 
 def _fts5_query(parsed: ParsedQuery) -> str:
@@ -325,6 +328,7 @@ def _ranked_ids(parsed: ParsedQuery, lang: str, limit: int) -> list[tuple[int, f
 
 _CANDIDATE_FIELDS = (
     "id",
+    "article_id",
     "slug",
     "title",
     "language",
@@ -341,6 +345,30 @@ _CANDIDATE_FIELDS = (
 )
 
 
+@dataclass
+class Results:
+    """One page of a search, and how many visible articles answer in all."""
+
+    hits: list[Hit]
+    total: int
+    total_is_partial: bool = False  # more candidates than were counted: "more than total"
+
+
+# Five pages of ten at most: past that, other words or a person serve better.
+MAX_RESULTS = 50
+# How many matches a search ranks and counts at least (more when a later page asks): the
+# total says "more than" past them, and the first results never depend on the page size.
+MIN_POOL = 20
+# Reciprocal rank fusion: an article's score is the sum over the readings that rank it of
+# weight / (FUSION_K + rank). A small K lets the first places of each reading count most.
+FUSION_K = 5
+FULL_TEXT_WEIGHT = 1.0
+# A query of one or two words is a keyword: the full-text engine reads it best ("facture",
+# "mdp", "wifi"), and the other readings only add what it did not find.
+KEYWORD_FULL_TEXT_WEIGHT = 4.0
+READING_LIMIT = 20
+
+
 def search(
     query: str,
     *,
@@ -349,21 +377,83 @@ def search(
     limit: int = 10,
     as_you_type: bool = False,
     snippets: bool = True,
+    fuse: bool = True,
 ) -> list[Hit]:
     """Published translations in `lang` that answer `query` and that `viewer` may read."""
+    return find(
+        query,
+        lang=lang,
+        viewer=viewer,
+        limit=limit,
+        as_you_type=as_you_type,
+        snippets=snippets,
+        fuse=fuse,
+    ).hits
+
+
+def find(
+    query: str,
+    *,
+    lang: str,
+    viewer: Viewer,
+    limit: int = 10,
+    offset: int = 0,
+    as_you_type: bool = False,
+    snippets: bool = True,
+    fuse: bool = True,
+    count_up_to: int = 0,
+) -> Results:
+    """One page of the published translations in `lang` that answer `query` and that
+    `viewer` may read, best first: the full-text engine's ranking fused with the other
+    readings registered in `ranking` (unless `fuse` is False), and the total count (exact
+    up to `count_up_to`, or to the pool of MIN_POOL matches)."""
     parsed = parse_query(query, lang, as_you_type=as_you_type)
     if parsed.empty:
-        return []
+        return Results([], 0)
+    pool = max(offset + limit, MIN_POOL, count_up_to)
+    matched, saturated = _full_text(parsed, lang, viewer, pool)
+    order = [t.article_id for t, _ in matched]
+    by_article = {t.article_id: t for t, _ in matched}
+    scores = {t.article_id: score for t, score in matched}
+    readings = [(FULL_TEXT_WEIGHT, order)]
+    # Words no article uses are no question of the help center's ("zzzqqq"): the nearest
+    # meaning would be a guess, and the no-result page's way to a person serves better.
+    if fuse and parsed.known:
+        if len(parsed.groups) + bool(parsed.prefix) <= 2:
+            readings = [(KEYWORD_FULL_TEXT_WEIGHT, order)]
+        for registered in ranking.registered():
+            ranked = registered.reading.rank(query, lang=lang, limit=READING_LIMIT)
+            if ranked:
+                readings.append((registered.weight, ranked))
+        by_article.update(_visible(_others(readings, by_article), lang, viewer))
+    fused: dict[int, float] = defaultdict(float)
+    for weight, ranked in readings:
+        for rank, article_id in enumerate(ranked):
+            if article_id in by_article:
+                fused[article_id] += weight / (FUSION_K + rank)
+    first_seen = {a: i for i, a in enumerate(order)}
+    ranked_ids = sorted(fused, key=lambda a: (-fused[a], first_seen.get(a, len(first_seen)), a))
+    hits = [
+        Hit(by_article[a], round(fused[a] if len(readings) > 1 else scores[a], 4))
+        for a in ranked_ids[offset : offset + limit]
+    ]
+    if snippets:
+        _add_snippets(hits, parsed, lang)
+    return Results(hits, len(ranked_ids), total_is_partial=saturated)
+
+
+def _full_text(
+    parsed: ParsedQuery, lang: str, viewer: Viewer, pool: int
+) -> tuple[list[tuple[ArticleTranslation, float]], bool]:
+    """The full-text engine's matches that `viewer` may read, best first, at most `pool`,
+    and whether there were more."""
     # Targeting and word coverage are applied after ranking, so ask for more than needed.
     # Articles with every word come first: ask for those alone (a small, fast set on a
-    # large knowledge base), and widen to any word only when they are too few.
-    wanted = limit * 4 + 20
+    # large knowledge base), and widen to any word only when they are too few to fill the
+    # pages; the same pool whatever the page size, so the first results never depend on it.
+    wanted = pool * 2 + 20
     ranked = _ranked_ids(replace(parsed, all_words=True), lang, wanted)
-    if (
-        len(ranked) < limit
-        and not parsed.all_words
-        and len(parsed.groups) + bool(parsed.prefix) > 1
-    ):
+    if len(ranked) < pool and not parsed.all_words and len(parsed.groups) + bool(parsed.prefix) > 1:
         seen = {pk for pk, _ in ranked}
         ranked += [r for r in _ranked_ids(parsed, lang, wanted) if r[0] not in seen]
     ids = [pk for pk, _ in ranked]
@@ -385,19 +475,38 @@ def search(
     # Articles that contain more of the customer's words come first, then those with
     # more of them in the title, then the engine's relevance score decides.
     candidates.sort(key=lambda c: (-c[0], -c[1], -c[2]))
-    hits = [Hit(translation, round(score, 4)) for _, _, score, translation in candidates[:limit]]
-    if snippets:
-        bodies = dict(
-            ArticleTranslation.objects.filter(pk__in=[h.translation.pk for h in hits]).values_list(
-                "pk", "body_html"
-            )
+    return [(t, score) for _, _, score, t in candidates[:pool]], len(candidates) > pool or len(
+        ranked
+    ) >= wanted
+
+
+def _others(readings: list[tuple[float, list[int]]], known: dict[int, Any]) -> set[int]:
+    return {a for _, ranked in readings for a in ranked if a not in known}
+
+
+def _visible(article_ids: set[int], lang: str, viewer: Viewer) -> dict[int, ArticleTranslation]:
+    """The published translations in `lang` of these articles that `viewer` may read: the
+    same rule as the full-text engine's results, whatever ranked them."""
+    if not article_ids:
+        return {}
+    rows = (
+        ArticleTranslation.objects.select_related("article", "article__category")
+        .only(*_CANDIDATE_FIELDS)
+        .filter(article_id__in=article_ids, language=lang, status=Status.PUBLISHED)
+    )
+    return {t.article_id: t for t in rows if viewer.can_see(t.article)}
+
+
+def _add_snippets(hits: list[Hit], parsed: ParsedQuery, lang: str) -> None:
+    """The passage richest in the query's words, marked where the full-text engine matched."""
+    bodies = dict(
+        ArticleTranslation.objects.filter(pk__in=[h.translation.pk for h in hits]).values_list(
+            "pk", "body_html"
         )
-        for hit in hits:
-            body = plain_text(bodies[hit.translation.pk])
-            hit.snippet = snippet(
-                body, marked_stems(body, parsed.groups, lang), lang, parsed.prefix
-            )
-    return hits
+    )
+    for hit in hits:
+        body = plain_text(bodies[hit.translation.pk])
+        hit.snippet = snippet(body, marked_stems(body, parsed.groups, lang), lang, parsed.prefix)
 
 
 def _words_needed(parsed: ParsedQuery) -> int:

@@ -163,6 +163,12 @@ def save_translation(
     search.index_translation(translation)
     # The assistant learns from every published article without anyone retraining by hand.
     enqueue("assistant.retrain", dedupe_key=f"assistant.retrain:{language}", lang=language)
+    # Search understands it as soon as its passages are embedded.
+    enqueue(
+        "assistant.embed_passages",
+        dedupe_key=f"assistant.embed_passages:{translation.pk}",
+        translation_id=translation.pk,
+    )
     return translation
 
 

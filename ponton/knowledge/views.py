@@ -19,7 +19,7 @@ from ponton.knowledge.services import add_feedback_comment, record_feedback
 MAX_QUERY_LENGTH = 200
 # Results come ten at a time, up to fifty: past that, other words or a person serve better.
 RESULTS_PER_PAGE = 10
-MAX_RESULT_PAGES = 5
+MAX_RESULT_PAGES = search_engine.MAX_RESULTS // RESULTS_PER_PAGE
 FEEDBACK_SESSION_KEY = "article_feedback"
 
 
@@ -125,10 +125,15 @@ def search(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     shown = page * RESULTS_PER_PAGE
-    # One more than shown says whether there are more to show.
-    hits = search_engine.search(query, lang=lang, viewer=viewer, limit=shown + 1) if query else []
-    more = len(hits) > shown and page < MAX_RESULT_PAGES
-    hits = hits[:shown]
+    results = (
+        search_engine.find(
+            query, lang=lang, viewer=viewer, limit=shown, count_up_to=search_engine.MAX_RESULTS
+        )
+        if query
+        else search_engine.Results([], 0)
+    )
+    hits = results.hits
+    more = results.total > shown and page < MAX_RESULT_PAGES
     other_lang = "en" if lang == "fr" else "fr"
     # A customer who types in the other language still deserves an answer.
     other_hits = (
@@ -147,6 +152,8 @@ def search(request: HttpRequest) -> HttpResponse:
             "query": query,
             "hits": hits,
             "more": more,
+            "total": results.total,
+            "total_is_partial": results.total_is_partial,
             "next_page": page + 1,
             "next_first": shown + 1,
             "other_hits": other_hits,

@@ -63,7 +63,7 @@ def test_article_search_without_a_query_is_a_bad_request(client: Client, kb: KB)
 def test_article_search_with_an_empty_query_returns_no_results(client: Client, kb: KB) -> None:
     response = client.get(ARTICLES, {"q": "", "lang": "fr"})
     assert response.status_code == 200
-    assert response.json() == {"results": []}
+    assert response.json() == {"results": [], "total": 0, "total_is_partial": False}
 
 
 def test_article_search_refuses_an_overlong_query(client: Client, kb: KB) -> None:
