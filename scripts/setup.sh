@@ -15,9 +15,17 @@ if [ ! -x .venv/bin/python ]; then
     exit 1
   }
 fi
+# Nothing to do when the project's requirements are those last installed (with the dev tools
+# when asked): the install is editable, so the code itself is always the checkout's.
+wanted="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1) ${1:-}"
+stamp=.venv/.ponton-installed
+if [ -f "$stamp" ] && { [ "$(cat "$stamp")" = "$wanted" ] || { [ -z "${1:-}" ] && [ "$(cat "$stamp")" = "$wanted"dev ]; }; }; then
+  exit 0
+fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 if [ "${1:-}" = "dev" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 else
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
 fi
+echo "$wanted" >"$stamp"
