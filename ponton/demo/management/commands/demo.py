@@ -89,6 +89,7 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             # Embedded default: background tasks run in this process (production runs `ponton worker`).
             start_in_process_worker()
+            os.environ["PONTON_WARM_UP"] = "1"  # the assistant's models trained as it starts
             uvicorn.run(
                 "ponton.asgi:application",
                 host=options["host"],
