@@ -21,13 +21,12 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 from django.conf import settings
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 
 from ponton.assistant import embeddings
-from ponton.assistant.encoders import E5Encoder, Encoder, configured_encoder
+from ponton.assistant.encoders import Encoder, configured_encoder
 from ponton.assistant.understanding import OOS, IntentModel
 from ponton.knowledge.models import ArticleTranslation, Status
 
@@ -105,20 +104,6 @@ def _off_topic(lang: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in path.read_text("utf-8").splitlines() if line.strip())
 
 
-def _remember_off_topic_embeddings(lang: str, encoder: Encoder | None) -> None:
-    """Give the default encoder the stored embeddings of the off-topic lines, so a
-    process does not compute them at its first message."""
-    if not isinstance(encoder, E5Encoder):
-        return
-    path = DATA / f"off_topic.{lang}.e5.npy"
-    texts = off_topic(lang)
-    if not path.exists():
-        return
-    vectors = np.load(path)
-    if vectors.shape[0] == len(texts):
-        encoder.remember(texts, vectors)
-
-
 _decline: dict[str, tuple[str, ...]] = {}
 _decline_version = 0
 
@@ -180,7 +165,7 @@ def _build(lang: str, fingerprint: _Fingerprint, encoder: Encoder | None) -> _Cu
     examples = training_examples(lang)
     model = None
     if examples:
-        _remember_off_topic_embeddings(lang, encoder)
+        embeddings.remember_shipped(encoder, off_topic(lang), DATA / f"off_topic.{lang}.e5.npy")
         own = [text for text, _ in examples]
         stored = embeddings.recall(encoder, own)
         shipped = off_topic(lang) if len(examples) >= _off_topic_from() else ()

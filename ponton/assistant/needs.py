@@ -26,10 +26,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from ponton.assistant.encoders import E5Encoder, Encoder, configured_encoder
+from ponton.assistant import embeddings
+from ponton.assistant.encoders import Encoder, configured_encoder
 from ponton.assistant.understanding import TrainingConfig, _Features
 
 DATA = Path(__file__).parent / "data"
@@ -57,17 +57,6 @@ def training_rows(lang: str) -> list[tuple[str, str]]:
         for r in rows
         if r["lang"] == lang
     ]
-
-
-def _remember_shipped_embeddings(lang: str, texts: list[str], encoder: Encoder | None) -> None:
-    """The default encoder's embeddings of the training file, stored beside it
-    (human_needs.LANG.e5.npy, `data/build_off_topic.py`), so a process does not
-    compute them at its first message."""
-    path = DATA / f"human_needs.{lang}.e5.npy"
-    if isinstance(encoder, E5Encoder) and path.exists():
-        vectors = np.load(path)
-        if vectors.shape[0] == len(texts):
-            encoder.remember(texts, vectors)
 
 
 class NeedsModel:
@@ -104,7 +93,8 @@ def model(lang: str) -> NeedsModel:
     with _lock:
         if key not in _models:
             rows = training_rows(key[0])
-            _remember_shipped_embeddings(key[0], [t for t, _ in rows], encoder)
+            shipped = DATA / f"human_needs.{key[0]}.e5.npy"
+            embeddings.remember_shipped(encoder, [t for t, _ in rows], shipped)
             _models[key] = NeedsModel(rows, key[0], encoder)
         return _models[key]
 

@@ -27,7 +27,6 @@ PostgreSQL.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 import time
@@ -61,10 +60,6 @@ def _check_seconds() -> float:
     return float(getattr(settings, "PONTON_ASSISTANT_MODEL_CHECK_SECONDS", DEFAULT_CHECK_SECONDS))
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def passages_of(translation: ArticleTranslation) -> list[tuple[str, str]]:
     """(kind, text) of a translation: its title, each example question, and its
     opening paragraphs in pieces of a few sentences."""
@@ -95,15 +90,15 @@ def passages_of(translation: ArticleTranslation) -> list[tuple[str, str]]:
 def _vectors(encoder: Encoder, texts: list[str], reuse: dict[str, bytes]) -> np.ndarray:
     """Embeddings of `texts`, from stored rows where they exist (this table, then the
     assistant's store of titles and questions), encoded otherwise."""
-    missing = [t for t in dict.fromkeys(texts) if _digest(t) not in reuse]
+    missing = [t for t in dict.fromkeys(texts) if embeddings.digest(t) not in reuse]
     known = embeddings.recall(encoder, missing)
     computed = dict(zip(missing, encoder.encode(missing), strict=True)) if missing else {}
     embeddings.keep(encoder, missing, known=known)
     rows = []
     for t in texts:
-        stored = reuse.get(_digest(t))
+        stored = reuse.get(embeddings.digest(t))
         if stored is not None:
-            rows.append(np.frombuffer(stored, dtype="<f2").astype(np.float32))
+            rows.append(embeddings.unpack([stored])[0])
         else:
             rows.append(np.asarray(computed[t], dtype=np.float32))
     return np.vstack(rows)
@@ -123,7 +118,7 @@ def embed_translation(translation: ArticleTranslation, encoder: Encoder) -> bool
         return bool(stored.delete()[0])
     wanted = passages_of(translation)
     rows = list(stored.exclude(kind=PassageKind.SUMMARY).order_by("position"))
-    if [(r.kind, r.digest) for r in rows] == [(k, _digest(t)) for k, t in wanted]:
+    if [(r.kind, r.digest) for r in rows] == [(k, embeddings.digest(t)) for k, t in wanted]:
         return False
     reuse = {r.digest: bytes(r.vector) for r in rows}
     vectors = _vectors(encoder, [t for _, t in wanted], reuse)
@@ -140,8 +135,8 @@ def embed_translation(translation: ArticleTranslation, encoder: Encoder) -> bool
                 Passage(
                     kind=kind,
                     position=i + 1,
-                    digest=_digest(t),
-                    vector=v.astype("<f2").tobytes(),
+                    digest=embeddings.digest(t),
+                    vector=embeddings.pack(v),
                     **common,
                 )
                 for i, ((kind, t), v) in enumerate(zip(wanted, vectors, strict=True))
@@ -151,7 +146,7 @@ def embed_translation(translation: ArticleTranslation, encoder: Encoder) -> bool
                     kind=PassageKind.SUMMARY,
                     position=0,
                     digest="",
-                    vector=_summary(vectors).astype("<f2").tobytes(),
+                    vector=embeddings.pack(_summary(vectors)),
                     **common,
                 )
             ]
@@ -222,11 +217,7 @@ def _load(lang: str, encoder: Encoder, fingerprint: _Fingerprint) -> _Index:
     for article_id, vector in rows.iterator(chunk_size=5000):
         ids.append(article_id)
         vectors.append(bytes(vector))
-    matrix = (
-        np.frombuffer(b"".join(vectors), dtype="<f2").astype(np.float32).reshape(len(ids), -1)
-        if ids
-        else np.zeros((0, 0), dtype=np.float32)
-    )
+    matrix = embeddings.unpack(vectors)
     return _Index(np.asarray(ids, dtype=np.int64), matrix, fingerprint, time.monotonic())
 
 
@@ -283,8 +274,7 @@ def nearest(query: str, *, lang: str, limit: int, encoder: Encoder) -> list[tupl
         vectors.append(bytes(vector))
     if not ids:
         return []
-    passages = np.frombuffer(b"".join(vectors), dtype="<f2").astype(np.float32)
-    similarities = _product(passages.reshape(len(ids), -1), q)
+    similarities = _product(embeddings.unpack(vectors), q)
     for article_id, similarity in zip(ids, similarities.tolist(), strict=True):
         if similarity > best.get(article_id, -1.0):
             best[article_id] = similarity

@@ -30,7 +30,7 @@ import numpy as np
 from django.db import transaction
 from django.test import override_settings
 
-from ponton.assistant import knowledge_model, passages
+from ponton.assistant import embeddings, knowledge_model, passages
 from ponton.assistant.encoders import Encoder, configured_encoder
 from ponton.assistant.models import Passage, PassageKind
 from ponton.knowledge import benchmark, search
@@ -110,15 +110,11 @@ def quality(questions: list[Question]) -> dict[str, object]:
 
 def _give_passages(lang: str, encoder: Encoder, rng: random.Random) -> int:
     """Passages for the generated articles that have none, from the demo's embedded texts."""
-    stock = np.frombuffer(
-        b"".join(
-            bytes(v)
-            for v in Passage.objects.filter(encoder=encoder.name, language=lang)
-            .exclude(kind=PassageKind.SUMMARY)
-            .values_list("vector", flat=True)
-        ),
-        dtype="<f2",
-    ).reshape(-1, 384)
+    stock = embeddings.unpack(
+        Passage.objects.filter(encoder=encoder.name, language=lang)
+        .exclude(kind=PassageKind.SUMMARY)
+        .values_list("vector", flat=True)
+    )
     missing = ArticleTranslation.objects.filter(
         language=lang, status=Status.PUBLISHED, article__key__startswith="bench-"
     ).exclude(pk__in=Passage.objects.filter(encoder=encoder.name).values("translation_id"))
@@ -127,7 +123,7 @@ def _give_passages(lang: str, encoder: Encoder, rng: random.Random) -> int:
     for translation_id, article_id in missing.values_list("id", "article_id").iterator(
         chunk_size=5000
     ):
-        picked = stock[[rng.randrange(len(stock)) for _ in range(7)]].astype(np.float32)
+        picked = stock[[rng.randrange(len(stock)) for _ in range(7)]]
         mean = picked.mean(axis=0)
         summary = mean / np.linalg.norm(mean)
         common = {
@@ -136,12 +132,10 @@ def _give_passages(lang: str, encoder: Encoder, rng: random.Random) -> int:
             "language": lang,
             "encoder": encoder.name,
         }
-        rows.append(
-            Passage(kind=PassageKind.SUMMARY, vector=summary.astype("<f2").tobytes(), **common)
-        )
+        rows.append(Passage(kind=PassageKind.SUMMARY, vector=embeddings.pack(summary), **common))
         rows += [
-            Passage(kind=PassageKind.QUESTION, position=i + 1, vector=v.tobytes(), **common)
-            for i, v in enumerate(picked.astype("<f2"))
+            Passage(kind=PassageKind.QUESTION, position=i + 1, vector=embeddings.pack(v), **common)
+            for i, v in enumerate(picked)
         ]
         if len(rows) >= 8000:
             Passage.objects.bulk_create(rows)
