@@ -179,11 +179,14 @@ def send_nps_surveys(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     asked = 0
+    after = 0  # each batch starts past the last one: a customer is looked at once per run
     while True:
         with transaction.atomic():
-            ids = list(nps_due(now).order_by("pk").values_list("pk", flat=True)[:NPS_BATCH])
+            due = nps_due(now).filter(pk__gt=after).order_by("pk")
+            ids = list(due.values_list("pk", flat=True)[:NPS_BATCH])
             if not ids:
                 return asked
+            after = ids[-1]
             list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
             for customer in nps_due(now).filter(pk__in=ids):
                 survey = Survey.objects.create(

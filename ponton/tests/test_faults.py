@@ -273,8 +273,9 @@ def inbox(server: Server, token: str) -> ClientConnection:
 
 
 def wait_for_push(socket: ClientConnection, conversation: int) -> None:
+    deadline = time.monotonic() + PATIENCE
     while True:
-        push = json.loads(socket.recv(timeout=PATIENCE))
+        push = json.loads(socket.recv(timeout=max(0.0, deadline - time.monotonic())))
         if push.get("conversation") == conversation and push.get("what") == "message":
             return
 

@@ -138,8 +138,9 @@ def inbox(url: str, token: str) -> ClientConnection:
 
 
 def wait_for_push(socket: ClientConnection, conversation: int, what: str) -> dict[str, Any]:
+    deadline = time.monotonic() + PATIENCE
     while True:
-        push = json.loads(socket.recv(timeout=PATIENCE))
+        push = json.loads(socket.recv(timeout=max(0.0, deadline - time.monotonic())))
         if push.get("conversation") == conversation and push.get("what") == what:
             return dict(push)
 
