@@ -1,6 +1,7 @@
 """The widget on the company's own site, in a real Chromium: a page served from another
-origin, under a strict Content-Security-Policy, embeds it with one tag; the signed-in
-customer's signed id links the chat to them and the agent reads the page in the packet.
+origin, under a strict Content-Security-Policy that names Ponton for scripts and calls only,
+embeds it with one tag and it comes styled; the signed-in customer's signed id links the chat
+to them and the agent reads the page in the packet.
 
 Skipped when Debian's Chromium is not installed, unless PONTON_REQUIRE_BROWSER=1.
 """
@@ -70,9 +71,10 @@ def host_site(asgi_server: str, settings: Any) -> Iterator[HostSite]:
     pages: dict[str, str] = {"/host.css": HOST_CSS}
     ponton = asgi_server
     ws = ponton.replace("http://", "ws://")
-    # No inline script or style, no eval, nothing but this site and Ponton.
+    # No inline script or style, no eval, nothing but this site and Ponton, and Ponton only
+    # for its script and its calls: the widget's styles come inside the script.
     policy = (
-        f"default-src 'none'; script-src {ponton}; style-src 'self' {ponton}; "
+        f"default-src 'none'; script-src {ponton}; style-src 'self'; "
         f"connect-src {ponton} {ws}; img-src 'self'; base-uri 'none'; form-action 'none'"
     )
 
@@ -165,9 +167,11 @@ def test_a_customer_signed_in_on_the_companys_site_reaches_an_agent_who_sees_who
     try:
         launcher = page.locator(".pw-launcher")
         expect(launcher).to_be_visible()
-        # Neither way through the shadow boundary: the host's red buttons stay the host's,
-        # and the host's own .pw-title keeps the host's size.
+        # The widget's own styles apply although the host's style-src does not name Ponton
+        # (they come inside the script), and neither way through the shadow boundary: the
+        # host's red buttons stay the host's, and the host's own .pw-title keeps its size.
         assert launcher.evaluate("(e) => getComputedStyle(e).backgroundColor") == "rgb(31, 95, 191)"
+        assert launcher.evaluate("(e) => getComputedStyle(e).position") == "fixed"
         assert launcher.evaluate("(e) => getComputedStyle(e).fontFamily") != "serif"
         host_title = page.locator("h1.pw-title")
         assert host_title.evaluate("(e) => getComputedStyle(e).fontSize") == "40px"
@@ -187,6 +191,8 @@ def test_a_customer_signed_in_on_the_companys_site_reaches_an_agent_who_sees_who
             pytest.fail("The widget's websocket never got ready on the other site")
         assert complaints == []
         urls = [u for u in requests if not u.startswith("frame:")]
+        # One script, nothing else fetched to dress it.
+        assert [u for u in urls if "/static/" in u] == [f"{asgi_server}/static/ponton/widget.js"]
         assert {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in urls} <= {
             host_site.origin,
             asgi_server,

@@ -9,10 +9,11 @@
  *           data-module="billing"                           (optional: the product module of the page)
  *           data-context-plan="pro"></script>               (optional: any data-context-NAME attribute)
  *
- * It lives in a Shadow DOM with its own stylesheet (a <link> to widget.css beside it), so
- * it neither leaks styles into the host page nor takes them from it, and it needs no inline
- * style, no eval and nothing from a third party: a host page with a strict
- * Content-Security-Policy lists Ponton's origin in script-src, style-src and connect-src.
+ * It is this one file: it lives in a Shadow DOM with its stylesheet inside the script (STYLES
+ * below, adopted as a constructed stylesheet), so it neither leaks styles into the host page
+ * nor takes them from it, and it needs no inline script or style, no eval, no second file and
+ * nothing from a third party: a host page with a strict Content-Security-Policy lists Ponton's
+ * origin in script-src and connect-src only.
  * It says it is an automated assistant, keeps the way to a person visible at every turn,
  * resumes the conversation after a reload, and hears replies at once over a websocket
  * (which only says "changed": it then re-reads), polling slowly as a safety net and fully
@@ -20,6 +21,57 @@
  */
 (function () {
   "use strict";
+  // The widget's only stylesheet. Inherited properties (font, colour, line height...) would
+  // still flow in from the host page through the host element: :host resets them all.
+  var STYLES = `
+:host { all: initial !important; }
+.pw-root { font: 15px/1.45 system-ui, sans-serif; color: #1d2433; text-align: left; direction: ltr; }
+.pw-root *, .pw-root *::before, .pw-root *::after { box-sizing: border-box; }
+.pw-launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; background: #1f5fbf; color: #fff; border: 0;
+  border-radius: 999px; padding: 12px 20px; font: 600 16px/1.2 system-ui, sans-serif; box-shadow: 0 6px 20px rgba(0,0,0,.2); cursor: pointer; }
+.pw-panel { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; width: 380px; max-width: calc(100vw - 24px);
+  height: 560px; max-height: calc(100vh - 40px); display: flex; flex-direction: column; background: #fff; color: #1d2433;
+  border-radius: 14px; box-shadow: 0 12px 40px rgba(20,30,60,.25); font: 15px/1.45 system-ui, sans-serif; overflow: hidden; }
+.pw-panel[hidden], .pw-launcher[hidden] { display: none; }
+.pw-head { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: #1f5fbf; color: #fff; }
+.pw-title { font-size: 15px; margin: 0; flex: 1; }
+.pw-human { background: #0f7b52; color: #fff; border: 0; border-radius: 999px; padding: 6px 12px; font: 600 14px system-ui, sans-serif; cursor: pointer; }
+.pw-close { background: none; border: 0; color: #fff; font-size: 24px; line-height: 1; cursor: pointer; padding: 0 4px; }
+.pw-status { margin: 0; padding: 0 12px; font-size: 13px; color: #5b6475; min-height: 0; }
+.pw-status:not(:empty) { padding: 8px 12px; background: #fff8ec; }
+.pw-log { list-style: none; margin: 0; padding: 12px; overflow-y: auto; flex: 1; display: flex; flex-direction: column; gap: 10px; }
+.pw-msg { max-width: 88%; padding: 8px 12px; border-radius: 12px; background: #eef1f6; }
+.pw-text { margin: 0; white-space: pre-wrap; }
+.pw-customer { align-self: flex-end; background: #1f5fbf; color: #fff; }
+.pw-agent { background: #e1f3e8; }
+.pw-system { background: #fff4e0; align-self: center; font-size: 14px; }
+.pw-article { display: block; margin-top: 6px; color: #1f5fbf; font-weight: 600; }
+.pw-choices { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
+.pw-choice { border: 1px solid #1f5fbf; background: #fff; color: #1f5fbf; border-radius: 999px; padding: 5px 12px; font: 14px system-ui, sans-serif; cursor: pointer; }
+.pw-choice-human { border-color: #0f7b52; color: #0f7b52; font-weight: 600; }
+.pw-choice:disabled { opacity: .5; cursor: default; }
+.pw-choice-link { background: #1f5fbf; color: #fff; text-decoration: none; font-weight: 600; }
+.pw-form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #dde2ea; }
+.pw-input { flex: 1; resize: none; font: inherit; padding: 8px 10px; border: 1px solid #b9c1cf; border-radius: 8px; }
+.pw-send { background: #1f5fbf; color: #fff; border: 0; border-radius: 8px; padding: 0 14px; font: 600 14px system-ui, sans-serif; cursor: pointer; }
+.pw-retry { margin-left: 8px; }
+.pw-visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.pw-panel :focus-visible, .pw-launcher:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
+@media (max-width: 480px) {
+  .pw-panel { right: 0; bottom: 0; width: 100vw; max-width: 100vw; height: 100%; max-height: 100%; border-radius: 0; }
+  .pw-launcher { right: 12px; bottom: 12px; }
+}
+/* Known incidents (ponton/status), under the header. */
+.pw-incident { padding: 8px 12px; background: #fff4e0; border-bottom: 1px solid #f3c98b; font-size: 14px; max-height: 35%; overflow-y: auto; }
+.pw-incident[hidden] { display: none; }
+.pw-incident-item { margin: 0; }
+.pw-incident-item + .pw-incident-item { margin-top: 6px; }
+.pw-incident-link { color: #1f5fbf; font-weight: 600; }
+.pw-launcher.pw-crisis { background: #b42318; }
+.pw-phone { margin: 0; padding: 6px 12px; font-size: 14px; background: #eef7f2; }
+.pw-phone[hidden] { display: none; }
+.pw-phone a { color: #0f7b52; font-weight: 700; }
+`;
   if (window.PontonWidget) return;
   var script = document.currentScript || document.querySelector("script[src*='ponton/widget.js']");
   var data = script.dataset;
@@ -77,13 +129,20 @@
   }
 
   // The widget's own tree: the host page's rules do not reach in, ours do not leak out.
+  // A constructed stylesheet is not a <style> or <link> of the page, so a host's strict
+  // style-src neither blocks it nor has to name Ponton; a browser too old to adopt one
+  // (before 2023 for Safari) gets a <style> element, styled wherever the host allows it.
   var host = document.createElement("ponton-widget");
   var shadow = host.attachShadow({ mode: "open" });
-  var root = el("div", "pw-root"); root.hidden = true;  // shown once styled
-  var css = el("link"); css.rel = "stylesheet"; css.href = new URL("widget.css", script.src).href;
-  css.addEventListener("load", function () { root.hidden = false; });
-  css.addEventListener("error", function () { root.hidden = false; });  // plain, but usable
-  shadow.append(css, root);
+  var root = el("div", "pw-root");
+  if (shadow.adoptedStyleSheets && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLES);
+    shadow.adoptedStyleSheets = [sheet];
+  } else {
+    shadow.appendChild(el("style", "", STYLES));
+  }
+  shadow.append(root);
   var launcher = el("button", "pw-launcher", T.open);
   launcher.type = "button"; launcher.setAttribute("aria-expanded", "false"); launcher.setAttribute("aria-controls", "pw-panel");
   var panel = el("section", "pw-panel"); panel.id = "pw-panel"; panel.hidden = true;
