@@ -4,6 +4,7 @@ never to a private address without the development flag, never through a redirec
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from django.core.exceptions import ValidationError
 from ponton.accounts.models import User
 from ponton.tasks.models import Task, TaskStatus
 from ponton.tasks.services import run_due
-from ponton.webhooks import services
+from ponton.webhooks import network, services
 from ponton.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
 from ponton.webhooks.tests.conftest import Receiver, payload_of
 
@@ -187,21 +188,25 @@ def test_a_url_that_is_not_a_webhook_address_is_refused(url: str, admin: User) -
         services.create_endpoint(url=url, events=["conversation.created"], by=admin)
 
 
+@pytest.mark.parametrize("address", ["127.0.0.1", "169.254.169.254"])
 def test_an_address_that_turned_private_after_saving_is_refused_when_sending(
+    address: str,
     receiver: Receiver,
     admin: User,
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.PONTON_WEBHOOK_ALLOW_PRIVATE = True
-    _endpoint(receiver, admin)
+    services.create_endpoint(
+        url=receiver.url.replace("127.0.0.1", address), events=["conversation.created"], by=admin
+    )
     settings.PONTON_WEBHOOK_ALLOW_PRIVATE = False
     with time_machine.travel(START):
         _emit(django_capture_on_commit_callbacks)
         run_due()
     assert receiver.received == []
     delivery = WebhookDelivery.objects.get()
-    assert "127.0.0.1 is not a public address" in delivery.last_error
+    assert f"{address} is not a public address" in delivery.last_error
     assert delivery.status == DeliveryStatus.PENDING  # retried: it may be a passing DNS answer
 
 
@@ -219,6 +224,43 @@ def test_the_connection_goes_to_the_resolved_address_with_the_name_as_host(
     [got] = receiver.received
     assert got.verified
     assert got.headers["host"] == f"localhost:{port}"
+
+
+class _OneNameResolver:
+    """The socket module as the webhooks' network module sees it, with one extra DNS name:
+    `hooks.invalid` (a name no real resolver answers) resolves to the receiver's 127.0.0.1.
+    The HTTP client keeps the real resolver, so it can reach the receiver only through the
+    address the delivery resolved and pinned."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(socket, name)
+
+    def getaddrinfo(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        if host == "hooks.invalid":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return socket.getaddrinfo(host, port, *args, **kwargs)
+
+
+def test_the_delivery_connects_to_the_address_it_checked_not_to_a_second_lookup(
+    receiver: Receiver,
+    admin: User,
+    allow_private: None,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    monkeypatch.setattr(network, "socket", _OneNameResolver())
+    port = receiver.url.split(":")[2].split("/")[0]
+    endpoint = services.create_endpoint(
+        url=f"http://hooks.invalid:{port}/hooks", events=["conversation.created"], by=admin
+    )
+    receiver.secrets = [endpoint.secret]
+    with time_machine.travel(START):
+        _emit(django_capture_on_commit_callbacks)
+        run_due()
+    [got] = receiver.received
+    assert got.verified
+    assert got.headers["host"] == f"hooks.invalid:{port}"
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
 
 
 def test_during_a_rotation_deliveries_verify_with_the_old_and_the_new_secret(
