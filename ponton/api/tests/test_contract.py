@@ -191,6 +191,49 @@ def test_the_document_offers_json_bodies_and_form_only_to_the_telephony_webhooks
             assert content == expected, path
 
 
+# What an integrator needs (a CRM provisioning customers, a knowledge-base sync, callbacks,
+# webhooks), as the document names it: operation id -> (method, path).
+INTEGRATOR_OPERATIONS = {
+    "customers_find": ("get", "/api/v1/customers"),
+    "customers_create": ("post", "/api/v1/customers"),
+    "customers_read": ("get", "/api/v1/customers/{customer_id}"),
+    "customers_update": ("patch", "/api/v1/customers/{customer_id}"),
+    "articles_search": ("get", "/api/v1/articles"),
+    "kb_articles_create": ("post", "/api/v1/kb/articles"),
+    "kb_articles_read": ("get", "/api/v1/kb/articles/{article_id}"),
+    "kb_articles_update": ("patch", "/api/v1/kb/articles/{article_id}"),
+    "kb_articles_publish": ("post", "/api/v1/kb/articles/{article_id}/publish"),
+    "callbacks_list": ("get", "/api/v1/callbacks"),
+    "callbacks_create": ("post", "/api/v1/callbacks"),
+    "callbacks_slots": ("get", "/api/v1/callbacks/slots"),
+    "webhooks_list": ("get", "/api/v1/webhooks"),
+    "webhooks_create": ("post", "/api/v1/webhooks"),
+    "webhooks_delete": ("delete", "/api/v1/webhooks/{endpoint_id}"),
+    "webhooks_deliveries": ("get", "/api/v1/webhooks/{endpoint_id}/deliveries"),
+    "webhooks_replay": (
+        "post",
+        "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay",
+    ),
+    "webhooks_rotate_secret": ("post", "/api/v1/webhooks/{endpoint_id}/rotate-secret"),
+    "webhooks_test": ("post", "/api/v1/webhooks/{endpoint_id}/test"),
+}
+
+
+def test_the_served_document_has_every_operation_an_integrator_needs(
+    client: Client, db: None
+) -> None:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for operation_id, (method, path) in INTEGRATOR_OPERATIONS.items():
+        operation = paths.get(path, {}).get(method)
+        assert operation is not None, f"{method.upper()} {path} is not in the document"
+        assert operation["operationId"] == operation_id
+        # Reachable with an API token, described for whoever reads the reference.
+        assert {"bearerAuth": []} in operation["security"], operation_id
+        assert operation.get("description") or operation.get("summary"), operation_id
+
+
 def test_the_document_states_the_constraints_the_code_enforces(document: dict[str, Any]) -> None:
     chat_messages = document["paths"]["/api/v1/chat/conversations/{conversation_id}/messages"]
     after = next(p for p in chat_messages["get"]["parameters"] if p["name"] == "after")
