@@ -29,6 +29,8 @@ from ponton.conversations.models import (
     HandoffReason,
     State,
 )
+from ponton.journeys.models import EventKind, JourneyEvent
+from ponton.journeys.services import timeline
 from ponton.tasks.services import run_due
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -229,3 +231,44 @@ def test_once_a_person_has_it_a_number_is_only_what_the_customer_wrote(
     assert conversation.state == State.WAITING_HUMAN
     last = conversation.messages.filter(author=Author.CUSTOMER).order_by("-id")[0]
     assert (last.text, last.choice) == ("2", "")
+
+
+def test_a_text_from_a_known_number_joins_that_customers_journey(
+    client: Client, customer: Any, kb: KB, provider: list[dict[str, Any]], run: Run
+) -> None:
+    customer.profile.phone = "06 12 34 56 78"
+    customer.profile.save()
+    with time_machine.travel(OPEN, tick=False):
+        run(lambda: post(client, "/api/v1/channels/sms/incoming", sms("mdp oublié", "SM1")))
+    conversation = Conversation.objects.get()
+    [event] = timeline(customer).filter(kind=EventKind.MESSAGE)
+    assert (event.channel, event.data["conversation"]) == ("sms", conversation.pk)
+    assert event.occurred_at == OPEN
+
+
+def test_an_unknown_numbers_texts_are_one_visitors_journey_from_one_request_to_the_next(
+    client: Client, kb: KB, provider: list[dict[str, Any]], run: Run
+) -> None:
+    with time_machine.travel(OPEN, tick=False):
+        run(lambda: post(client, "/api/v1/channels/sms/incoming", sms("mdp oublié", "SM1")))
+        run(lambda: post(client, "/api/v1/channels/sms/incoming", sms("2", "SM2")))  # solved
+    # Past the week a closed conversation continues for: a new request.
+    with time_machine.travel(OPEN + timedelta(days=8), tick=False):
+        run(lambda: post(client, "/api/v1/channels/sms/incoming", sms("ma facture", "SM3")))
+    first, second = Conversation.objects.order_by("pk")
+    messages = JourneyEvent.objects.filter(kind=EventKind.MESSAGE, data__author=Author.CUSTOMER)
+    assert [e.data["conversation"] for e in messages] == [first.pk, first.pk, second.pk]
+    assert {e.customer_id for e in messages} == {None}
+    [visitor] = {e.visitor_id for e in messages}
+    assert visitor
+    # Nobody else's: another number is another visitor.
+    with time_machine.travel(OPEN + timedelta(days=8), tick=False):
+        run(
+            lambda: post(
+                client,
+                "/api/v1/channels/sms/incoming",
+                sms("Bonjour", "SM4", From="+33698765432"),
+            )
+        )
+    other = JourneyEvent.objects.filter(kind=EventKind.MESSAGE).latest("id")
+    assert other.visitor_id not in ("", visitor)
