@@ -1,15 +1,20 @@
-"""The admin pages: register an endpoint (refused on a private address), test it, replay."""
+"""The admin pages: register an endpoint (refused on a private address), test it, rotate its
+secret, replay."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import time_machine
 from django.test import Client
 
 from ponton.accounts.models import User
 from ponton.webhooks import services
 from ponton.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from ponton.webhooks.tests.conftest import Receiver
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # any time would do
 
 
 def _signed_in(user: User) -> Client:
@@ -88,6 +93,34 @@ def test_the_admin_shows_dead_letters_with_their_last_error_and_replays_them(
     )
     dead.refresh_from_db()
     assert dead.status == DeliveryStatus.PENDING
+
+
+def test_an_admin_rotates_a_secret_from_the_list_and_the_old_one_still_signs_for_a_day(
+    admin: User, agent: User, allow_private: None
+) -> None:
+    endpoint = services.create_endpoint(
+        url="http://127.0.0.1/", events=["incident.opened"], by=admin
+    )
+    old = endpoint.secret
+    rotate = {"action": "rotate_secret", "_selected_action": [endpoint.pk]}
+    _signed_in(agent).post("/admin/webhooks/webhookendpoint/", rotate)
+    endpoint.refresh_from_db()
+    assert (endpoint.secret, endpoint.previous_secret) == (old, "")  # not an agent's to do
+
+    page = _signed_in(admin)
+    with time_machine.travel(NOW, tick=False):
+        response = page.post("/admin/webhooks/webhookendpoint/", rotate, follow=True)
+    assert "New secrets made: open each endpoint to copy its new secret." in (
+        response.content.decode()
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.secret.startswith("whsec_") and endpoint.secret != old
+    assert endpoint.previous_secret == old
+    assert endpoint.previous_secret_until == NOW + timedelta(hours=24)
+    assert services.signing_secrets(endpoint, NOW + timedelta(hours=23)) == [endpoint.secret, old]
+    assert services.signing_secrets(endpoint, NOW + timedelta(hours=25)) == [endpoint.secret]
+    change = page.get(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/")
+    assert endpoint.secret in change.content.decode()
 
 
 def test_agents_cannot_open_the_webhooks_admin(agent: User) -> None:
