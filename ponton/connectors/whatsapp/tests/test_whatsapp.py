@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -245,6 +246,33 @@ def test_a_provider_outage_is_retried_with_backoff_and_sent_once(
     assert len(graph_api.sent) == before + 2  # the failed try and the good one
     task = Task.objects.get(name="whatsapp.send", kwargs={"message_id": message.pk})
     assert task.status == TaskStatus.DONE
+
+
+def test_a_reply_the_provider_never_takes_is_tried_ten_times_over_85_minutes_then_told(
+    client: Client, claire: Any, agent: Any, graph_api: GraphAPI, run: Run
+) -> None:
+    with time_machine.travel(OPEN, tick=False):
+        run(lambda: deliver(client, message_payload(text("AGENT", "wamid.q1"), at=OPEN)))
+        conversation = _conversation()
+        before = len(graph_api.sent)
+        graph_api.fail_next.extend([(503, {"error": {"message": "Unavailable", "code": 2}})] * 10)
+        message = run(lambda: lifecycle.reply_as_agent(conversation, agent=agent, text="Bonjour"))
+    tried_at = [OPEN]
+    for _retry in range(9):
+        task = Task.objects.get(name="whatsapp.send", kwargs={"message_id": message.pk})
+        assert task.status == TaskStatus.PENDING
+        tried_at.append(task.run_after)
+        with time_machine.travel(task.run_after, tick=False):
+            run(lambda: None)
+    # 10 s after the first failure, then twice as long each time: as the README says.
+    gaps = [later - earlier for earlier, later in pairwise(tried_at)]
+    assert gaps == [timedelta(seconds=10 * 2**n) for n in range(9)]
+    assert timedelta(minutes=85) <= tried_at[-1] - OPEN < timedelta(minutes=86)
+    assert len(graph_api.sent) == before + 10
+    record = MessagingRecord.objects.get(message=message)
+    assert (record.delivery, record.attempts) == (Delivery.FAILED, 10)
+    note = conversation.messages.filter(internal=True).order_by("-id").first()
+    assert note is not None and "Unavailable" in note.text
 
 
 def test_outside_the_24_hour_window_the_reply_waits_and_the_approved_template_invites(
