@@ -538,6 +538,10 @@ PONTON_RETENTION_VISITOR_JOURNEY_DAYS = envint(
 )
 # Links to call recordings are forgotten after this many days (about six months).
 PONTON_RECORDING_RETENTION_DAYS = envint("PONTON_RECORDING_RETENTION_DAYS", 183, minimum=1)
+# Audit entries older than this are deleted by the same purge: a year covers an annual
+# review of who did what (and the CNIL's usual guidance of 6 months to a year for access
+# logs), without keeping staff's addresses and actions indefinitely.
+PONTON_RETENTION_AUDIT_DAYS = envint("PONTON_RETENTION_AUDIT_DAYS", 365, minimum=1)
 
 # Operations (ponton/ops) -------------------------------------------------------------
 # /metrics answers the bearer token PONTON_METRICS_TOKEN, or without it the clients at these
