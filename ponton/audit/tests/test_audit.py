@@ -16,14 +16,16 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from ponton.accounts.models import ApiToken, Role, Team, User
+from ponton.accounts.models import ApiToken, Role, Team, TokenScope, User
 from ponton.accounts.services import create_api_token, revoke_api_tokens
+from ponton.audit.configuration import watched
 from ponton.audit.models import Action, AppendOnly, AuditEntry
 from ponton.audit.services import purge_before, record
 from ponton.conftest import KB, PASSWORD
 from ponton.conversations import lifecycle
-from ponton.conversations.models import Conversation
+from ponton.conversations.models import Conversation, RoutingRule
 from ponton.privacy import erasure
+from ponton.webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -232,6 +234,97 @@ def test_deactivating_an_account_is_recorded(agent: User) -> None:
     agent.save()
     [entry] = _entries(Action.ACTIVE_CHANGED)
     assert entry.details == {"active": False}
+
+
+def test_granting_staff_or_superuser_status_is_recorded(agent: User) -> None:
+    agent.is_staff = True
+    agent.save()
+    agent.is_superuser = True
+    agent.save(update_fields=["is_superuser"])
+    assert [e.details for e in _entries(Action.ADMIN_RIGHTS_CHANGED)] == [
+        {
+            "before": {"is_staff": False, "is_superuser": False},
+            "after": {"is_staff": True, "is_superuser": False},
+        },
+        {
+            "before": {"is_staff": True, "is_superuser": False},
+            "after": {"is_staff": True, "is_superuser": True},
+        },
+    ]
+
+
+# Setting changes -----------------------------------------------------------------------
+
+
+def test_every_kind_of_configuration_is_watched(db: None) -> None:
+    assert [model._meta.label_lower for model in watched()] == [
+        "accounts.skill",
+        "accounts.team",
+        "connectors.agentline",
+        "conversations.businesscalendar",
+        "conversations.holiday",
+        "conversations.routingrule",
+        "conversations.savedreply",
+        "conversations.slapolicy",
+        "status.component",
+        "webhooks.webhookendpoint",
+    ]
+
+
+def test_a_routing_rule_made_changed_and_deleted_in_the_admin_is_recorded(
+    admin: User, agent: User
+) -> None:
+    team = agent.teams.get()
+    client = _signed_in(admin)
+    fields = {"position": "10", "name": "Fibre", "team": team.pk}
+    assert client.post("/admin/conversations/routingrule/add/", fields).status_code == 302
+    rule = RoutingRule.objects.get(name="Fibre")
+    change = f"/admin/conversations/routingrule/{rule.pk}/change/"
+    assert client.post(change, {**fields, "position": "5", "language": "fr"}).status_code == 302
+    assert client.post(change, {**fields, "position": "5", "language": "fr"}).status_code == 302
+    delete = f"/admin/conversations/routingrule/{rule.pk}/delete/"
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+
+    entries = _entries(Action.SETTING_CHANGED)
+    assert [e.details for e in entries] == [
+        {"change": "created", "model": "conversations.routingrule", "label": "Fibre"},
+        {
+            "change": "changed",
+            "model": "conversations.routingrule",
+            "label": "Fibre",
+            "fields": ["language", "position"],
+        },  # the second save changed nothing: no entry
+        {"change": "deleted", "model": "conversations.routingrule", "label": "Fibre"},
+    ]
+    assert {(e.actor, e.target_type, e.target_id) for e in entries} == {
+        (admin, "conversations.routingrule", str(rule.pk))
+    }
+
+
+def test_a_secret_rotated_through_the_api_is_recorded_without_any_secret(admin: User) -> None:
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/services/T0/B0/tokenofthereceiver",
+        events=["incident.opened"],
+        secret="whsec_first",
+    )
+    assert not _entries(Action.SETTING_CHANGED)  # set up outside a request: not a person's act
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(admin, scopes=list(TokenScope))}")
+    rotated = api.post(f"/api/v1/webhooks/{endpoint.pk}/rotate-secret")
+    assert rotated.status_code == 200
+    assert api.delete(f"/api/v1/webhooks/{endpoint.pk}").status_code == 204
+
+    rotation, deletion = _entries(Action.SETTING_CHANGED)
+    assert rotation.actor == admin
+    assert rotation.details == {
+        "change": "changed",
+        "model": "webhooks.webhookendpoint",
+        "label": "hooks.example.com",
+        "fields": ["previous_secret", "previous_secret_until", "secret"],
+    }
+    assert deletion.details["change"] == "deleted"
+    written = json.dumps([rotation.as_json(), deletion.as_json()])
+    for secret in ("whsec_first", rotated.json()["secret"], "tokenofthereceiver"):
+        assert secret not in written
 
 
 # Tokens --------------------------------------------------------------------------------
