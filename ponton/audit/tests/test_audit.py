@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -22,8 +23,9 @@ from ponton.audit.configuration import watched
 from ponton.audit.models import Action, AppendOnly, AuditEntry
 from ponton.audit.services import purge_before, record
 from ponton.conftest import KB, PASSWORD
+from ponton.connectors.email.models import Delivery, Direction, EmailRecord
 from ponton.conversations import lifecycle
-from ponton.conversations.models import Conversation, RoutingRule
+from ponton.conversations.models import Attachment, Conversation, RoutingRule
 from ponton.privacy import erasure
 from ponton.webhooks.models import WebhookEndpoint
 
@@ -425,6 +427,77 @@ def test_opening_a_customers_account_in_the_admin_is_recorded(
         str(customer.pk),
         "admin",
     )
+
+
+def _reads(claires: Conversation) -> dict[str, str]:
+    """Each other way staff read a customer's data, and the page the entry names."""
+    message = claires.messages.filter(author="customer").first()
+    assert message is not None
+    attachment = Attachment(message=message, name="rib.pdf", content_type="application/pdf", size=8)
+    attachment.file.save("rib.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    email = EmailRecord(
+        message=message,
+        direction=Direction.INBOUND,
+        internet_message_id="<claire@example.net>",
+        delivery=Delivery.RECEIVED,
+    )
+    email.original.save("claire.eml", ContentFile(b"From: claire@example.net\r\n\r\nBonjour"))
+    return {
+        "api.customers_read": f"/api/v1/customers/{claires.customer_id}",
+        "api.customers_find": "/api/v1/customers?email=claire@example.net",
+        "api.messages": f"/api/v1/conversations/{claires.pk}/messages",
+        "attachment": f"/fr/account/files/{attachment.pk}/",
+        "email.original": f"/fr/email/original/{email.pk}/",
+        "workspace.search": "/fr/agent/search?q=Claire",
+    }
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "api.customers_read",
+        "api.customers_find",
+        "api.messages",
+        "attachment",
+        "email.original",
+        "workspace.search",
+    ],
+)
+def test_every_other_staff_read_of_a_customers_data_is_recorded_once(
+    page: str, agent: User, claires: Conversation, settings: Any, tmp_path: Path
+) -> None:
+    settings.PONTON_ATTACHMENTS_DIR = tmp_path
+    url = _reads(claires)[page]
+    if url.startswith("/api/"):
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(agent)}")
+    else:
+        client = _signed_in(agent)
+    response = client.get(url)
+    assert response.status_code == 200
+    if response.streaming:  # a file download: read to the end, which closes its file
+        b"".join(response.streaming_content)
+    [entry] = _entries(Action.CUSTOMER_VIEWED)
+    assert (entry.actor, entry.details["page"]) == (agent, page)
+    shown = entry.details.get("customers") or [entry.details["customer"]]
+    assert claires.customer_id in shown
+
+
+def test_a_customer_downloading_their_own_file_is_not_a_staff_view(
+    customer: User, claires: Conversation, settings: Any, tmp_path: Path
+) -> None:
+    settings.PONTON_ATTACHMENTS_DIR = tmp_path
+    response = _signed_in(customer).get(_reads(claires)["attachment"])
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    assert not _entries(Action.CUSTOMER_VIEWED)
+
+
+def test_a_re_read_with_nothing_new_is_not_a_new_view(agent: User, claires: Conversation) -> None:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(agent)}")
+    last = claires.messages.order_by("-pk").values_list("pk", flat=True)[0]
+    url = f"/api/v1/conversations/{claires.pk}/messages"
+    assert client.get(url, {"after": last}).status_code == 200
+    assert not _entries(Action.CUSTOMER_VIEWED)
 
 
 def test_a_refused_view_records_nothing(other_team_agent: User, claires: Conversation) -> None:
