@@ -91,12 +91,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every request gets its id (logs, X-Request-ID) and is counted with its latency.
     "ponton.ops.middleware.ObservabilityMiddleware",
+    # Next, so that every answer made by a middleware below (the 413 of the body limit, the
+    # 503 of a database outage) carries the Content-Security-Policy too.
+    "csp.middleware.CSPMiddleware",
     # Before the body limit, so that every answer of the widget's endpoints (a 413 too) carries CORS.
     "ponton.connectors.webchat.cors.WidgetCorsMiddleware",
     "ponton.bodylimit.BodyLimitMiddleware",
     "ponton.dbdown.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
