@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import models
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from ponton.audit.models import Action
 from ponton.audit.services import current_request, record
@@ -27,6 +27,8 @@ from ponton.audit.services import current_request, record
 Label = Callable[[Any], str]
 
 _labels: dict[type[models.Model], Label] = {}
+# The join table of a watched model's many-to-many field (a team's skills): the model, the field.
+_relations: dict[Any, tuple[type[models.Model], str]] = {}
 
 
 def watch(model: type[models.Model], *, label: Label = str) -> None:
@@ -38,6 +40,10 @@ def watch(model: type[models.Model], *, label: Label = str) -> None:
     pre_save.connect(_remember, sender=model, dispatch_uid=uid)
     post_save.connect(_saved, sender=model, dispatch_uid=uid)
     post_delete.connect(_deleted, sender=model, dispatch_uid=uid)
+    for relation in model._meta.many_to_many:
+        through = relation.remote_field.through
+        _relations[through] = (model, relation.name)
+        m2m_changed.connect(_related_changed, sender=through, dispatch_uid=f"{uid}-{relation.name}")
 
 
 def watched() -> list[type[models.Model]]:
@@ -96,3 +102,16 @@ def _saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwarg
 def _deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     if current_request() is not None:
         _record(sender, instance, "deleted")
+
+
+def _related_changed(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
+) -> None:
+    if action not in ("post_add", "post_remove", "post_clear") or current_request() is None:
+        return
+    model, name = _relations[sender]
+    if not reverse:  # team.skills.add(...)
+        _record(model, instance, "changed", fields=[name])
+    elif pk_set:  # skill.teams.add(...): each team named changed
+        for changed in model._default_manager.filter(pk__in=pk_set).order_by("pk"):
+            _record(model, changed, "changed", fields=[name])

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from ponton.accounts.models import ApiToken, Role, Team, TokenScope, User
+from ponton.accounts.models import ApiToken, Role, Skill, Team, TokenScope, User
 from ponton.accounts.services import create_api_token, revoke_api_tokens
 from ponton.audit.configuration import watched
 from ponton.audit.models import Action, AppendOnly, AuditEntry
@@ -301,6 +301,18 @@ def test_a_routing_rule_made_changed_and_deleted_in_the_admin_is_recorded(
     assert {(e.actor, e.target_type, e.target_id) for e in entries} == {
         (admin, "conversations.routingrule", str(rule.pk))
     }
+
+
+def test_a_teams_name_and_skills_changed_in_the_admin_are_recorded(admin: User) -> None:
+    team = Team.objects.create(slug="business", name="Business")
+    fibre = Skill.objects.create(code="fibre", name="Fibre")
+    change = f"/admin/accounts/team/{team.pk}/change/"
+    data = {"slug": "business", "name": "Entreprises", "skills": [fibre.pk]}
+    assert _signed_in(admin).post(change, data).status_code == 302
+    assert [e.details for e in _entries(Action.SETTING_CHANGED)] == [
+        {"change": "changed", "model": "accounts.team", "label": "Entreprises", "fields": f}
+        for f in (["name"], ["skills"])
+    ]
 
 
 def test_a_secret_rotated_through_the_api_is_recorded_without_any_secret(admin: User) -> None:
