@@ -4,16 +4,23 @@ The chat API takes a few kilobytes, a reply in the customer space takes its
 files, everything else a little form or JSON. A declared length over the cap is
 refused at once; under ASGI a body without a declared length (chunked) is read
 only up to the cap.
+
+The refusal is the API's JSON under /api/, and elsewhere the 413 page with its way to
+a person, in the language of the path; made at the server's side, before Django, it
+carries the site's Content-Security-Policy itself (django-csp's middleware never sees it).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from csp.constants import HEADER as CSP_HEADER
+from csp.utils import build_policy
 from django.conf import settings
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -42,6 +49,15 @@ def too_large(path: str, limit: int) -> HttpResponse:
     with translation.override(language):
         html = render_to_string("413.html", {"megabytes": max(1, limit // MEGABYTE)})
     return HttpResponse(html, status=413)
+
+
+def _too_large_outside_django(path: str, limit: int) -> HttpResponse:
+    """`too_large` for the server's side: the page reads the database (the incident
+    banner), whose connection is then treated as at the end of a request."""
+    try:
+        return too_large(path, limit)
+    finally:
+        close_old_connections()
 
 
 def _declared_length(value: str | bytes | None) -> int | None:
@@ -112,16 +128,15 @@ class BodyLimitASGI:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send, path: str, limit: int) -> None:
-        body = json.dumps({"detail": f"The request body is larger than {limit} bytes."}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
+        response = await sync_to_async(_too_large_outside_django)(path, limit)
+        # No nonce: the 413 page runs no inline script, so the policy allows none.
+        response[CSP_HEADER] = build_policy()
+        response["Connection"] = "close"
+        body = response.content
+        headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in response.items()
+        ]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -1,8 +1,17 @@
-"""Text the database can store: no NUL character, no lone UTF-16 surrogate.
+"""Text the database can store, and on pages text a person could have typed.
 
-PostgreSQL refuses both (SQLite takes them), so a search or a filter carrying one
-would fail on one database and not on the other. Refusing them at the door, with
-400, makes every page and every API operation behave the same on both."""
+Everywhere: no NUL character, no lone UTF-16 surrogate. PostgreSQL refuses both
+(SQLite takes them), so a search or a filter carrying one would fail on one
+database and not on the other. Refusing them at the door, with 400, makes every
+page and every API operation behave the same on both.
+
+On pages (paths outside /api/), query strings and form posts also refuse the other
+C0 control characters but tab, line feed and carriage return, and DEL: no keyboard
+or browser form makes them, and kept they would reach agents' screens, logs and
+exports (a terminal escape sequence, a form feed in a CSV). The JSON API keeps
+taking them where its released document does (its patterns are a contract, and
+the schema-based tests generate such characters in its query strings too).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_NOT_TYPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -26,21 +36,27 @@ def is_storable(text: str) -> bool:
     return _UNSTORABLE.search(text) is None
 
 
-def _all_storable(pairs: Iterable[tuple[str, list[str]]]) -> bool:
-    return all(is_storable(key) and all(map(is_storable, values)) for key, values in pairs)
+def _all_acceptable(pairs: Iterable[tuple[str, list[str]]], refused: re.Pattern[str]) -> bool:
+    return all(
+        refused.search(key) is None and not any(refused.search(v) for v in values)
+        for key, values in pairs
+    )
 
 
 class RefuseUnstorableInput:
-    """Middleware: a query string or form field the database could not store is a 400
-    (Django's handler400: the API's error shape under /api/, a page elsewhere)."""
+    """Middleware: a query string or form field the database could not store, or on a
+    page one with a control character, is a 400 (Django's handler400: the API's error
+    shape under /api/, a page elsewhere)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        storable = _all_storable(request.GET.lists())
+        api = request.path.startswith("/api/")
+        refused = _UNSTORABLE if api else _NOT_TYPED
+        storable = _all_acceptable(request.GET.lists(), refused)
         # The API reads multipart bodies nowhere: it answers them 415 without parsing.
-        api_multipart = request.path.startswith("/api/") and request.content_type == _FORM_TYPES[1]
+        api_multipart = api and request.content_type == _FORM_TYPES[1]
         if (
             storable
             and request.method == "POST"
@@ -48,11 +64,13 @@ class RefuseUnstorableInput:
             and not api_multipart
         ):
             try:
-                storable = _all_storable(request.POST.lists())
+                storable = _all_acceptable(request.POST.lists(), refused)
             except MultiPartParserError as error:
                 raise BadRequest(str(error)) from error
         if not storable:
-            raise BadRequest(_("Text may not contain NUL characters or lone surrogates."))
+            raise BadRequest(
+                _("Text may not contain control characters, NUL characters or lone surrogates.")
+            )
         return self.get_response(request)
 
 

@@ -91,12 +91,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every request gets its id (logs, X-Request-ID) and is counted with its latency.
     "ponton.ops.middleware.ObservabilityMiddleware",
+    # Next, so that every answer made by a middleware below (the 413 of the body limit, the
+    # 503 of a database outage) carries the Content-Security-Policy too.
+    "csp.middleware.CSPMiddleware",
     # Before the body limit, so that every answer of the widget's endpoints (a 413 too) carries CORS.
     "ponton.connectors.webchat.cors.WidgetCorsMiddleware",
     "ponton.bodylimit.BodyLimitMiddleware",
     "ponton.dbdown.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -538,6 +540,10 @@ PONTON_RETENTION_VISITOR_JOURNEY_DAYS = envint(
 )
 # Links to call recordings are forgotten after this many days (about six months).
 PONTON_RECORDING_RETENTION_DAYS = envint("PONTON_RECORDING_RETENTION_DAYS", 183, minimum=1)
+# Audit entries older than this are deleted by the same purge: a year covers an annual
+# review of who did what (and the CNIL's usual guidance of 6 months to a year for access
+# logs), without keeping staff's addresses and actions indefinitely.
+PONTON_RETENTION_AUDIT_DAYS = envint("PONTON_RETENTION_AUDIT_DAYS", 365, minimum=1)
 
 # Operations (ponton/ops) -------------------------------------------------------------
 # /metrics answers the bearer token PONTON_METRICS_TOKEN, or without it the clients at these

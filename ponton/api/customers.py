@@ -17,6 +17,8 @@ from rest_framework.views import APIView
 
 from ponton.accounts import customers
 from ponton.accounts.models import Channel, CustomerProfile, Language, Role, User
+from ponton.audit.models import Action
+from ponton.audit.services import record
 from ponton.inputs import StrictSerializer
 
 MAX_RESULTS = 50
@@ -109,7 +111,16 @@ class CustomersView(APIView):
         phone = request.query_params.get("phone", "").strip()
         if not (email or phone):
             raise ValidationError({"email": "Give an email or a phone number."})
-        found = customers.find_customers(email=email, phone=phone)[:MAX_RESULTS]
+        found = list(customers.find_customers(email=email, phone=phone)[:MAX_RESULTS])
+        if found:  # one entry for the answer, naming everyone it shows
+            ids = [c.pk for c in found]
+            record(
+                Action.CUSTOMER_VIEWED,
+                target=("accounts.user", ids[0] if len(ids) == 1 else None),
+                request=request,
+                page="api.customers_find",
+                customers=ids,
+            )
         return Response({"results": [customer_json(c) for c in found]})
 
     @extend_schema(
@@ -151,7 +162,15 @@ class CustomerView(APIView):
     )
     def get(self, request: Request, customer_id: int) -> Response:
         """One customer."""
-        return Response(customer_json(_customer(customer_id)))
+        customer = _customer(customer_id)
+        record(
+            Action.CUSTOMER_VIEWED,
+            target=customer,
+            request=request,
+            page="api.customers_read",
+            customer=customer.pk,
+        )
+        return Response(customer_json(customer))
 
     @extend_schema(
         operation_id="customers_update",

@@ -1,6 +1,7 @@
 """What the audit log hears without being called: sign-ins and sign-outs, failed
-sign-ins, and changes of a user's role, activity or teams wherever they are made
-(the admin, a command, a service)."""
+sign-ins, and changes of a user's role, admin rights (staff, superuser), activity or
+teams wherever they are made (the admin, a command, a service). Setting changes are
+heard by `ponton.audit.configuration`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ponton.audit.models import Action
 from ponton.audit.services import record
 
 User = get_user_model()
-WATCHED = ("role", "is_active")
+WATCHED = ("role", "is_active", "is_staff", "is_superuser")
 
 
 def _method(user: Any) -> str:
@@ -70,6 +71,14 @@ def _rights_changed(sender: Any, instance: Any, created: bool, **kwargs: Any) ->
         record(Action.ROLE_CHANGED, target=instance, before=before["role"], after=instance.role)
     if before["is_active"] != instance.is_active:
         record(Action.ACTIVE_CHANGED, target=instance, active=instance.is_active)
+    rights = ("is_staff", "is_superuser")
+    if any(before[name] != getattr(instance, name) for name in rights):
+        record(
+            Action.ADMIN_RIGHTS_CHANGED,
+            target=instance,
+            before={name: before[name] for name in rights},
+            after={name: getattr(instance, name) for name in rights},
+        )
 
 
 @receiver(m2m_changed, sender=User.teams.through)

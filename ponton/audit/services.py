@@ -128,6 +128,9 @@ def forget_person(*, user_id: int | None, labels: Iterable[str]) -> int:
 
 
 def purge_before(cutoff: datetime) -> int:
-    """Retention: entries older than `cutoff` are deleted, nothing else ever is."""
+    """Retention (`ponton purge`, PONTON_RETENTION_AUDIT_DAYS): entries older than
+    `cutoff` are deleted, nothing else ever is. `AuditQuerySet.delete` refuses on
+    purpose, so this goes one level down (`_raw_delete`: one DELETE, no signals and
+    no guard); it is the one deletion of the log the application makes."""
     old = AuditEntry.objects.filter(at__lt=cutoff)
     return int(old._raw_delete(old.db))

@@ -18,3 +18,8 @@ class ConnectorsConfig(AppConfig):
 
         # Whichever service writes a message a phone customer should read, it goes out.
         post_save.connect(on_message_saved, sender=Message, dispatch_uid="messaging-outbound")
+
+        from ponton.audit.configuration import watch
+        from ponton.connectors.voice.models import AgentLine
+
+        watch(AgentLine)  # where agents take calls: a setting change in the audit log

@@ -204,7 +204,17 @@ class ConversationMessagesView(APIView):
         after_id = id_or_none(after)
         if after and after_id is None:
             raise ValidationError({"after": "A message id."})
-        messages = access.messages_after(conversation, after_id, staff=True)
+        messages = list(access.messages_after(conversation, after_id, staff=True))
+        # A view of the customer's data when it shows some: a re-read that finds nothing
+        # new after a push shows none, and is not a new view.
+        if messages:
+            record(
+                Action.CUSTOMER_VIEWED,
+                target=conversation,
+                request=request,
+                page="api.messages",
+                customer=conversation.customer_id,
+            )
         return Response(
             {
                 "state": conversation.state,

@@ -175,6 +175,17 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
         content = attached.file.open("rb")
     except FileNotFoundError:  # the row outlived its file (a restore without the folder)
         raise Http404 from None
+    # Staff reading a customer's file: a view of their data in the audit log.
+    if isinstance(request.user, User) and request.user.is_agent:
+        conversation = attached.message.conversation
+        record(
+            Action.CUSTOMER_VIEWED,
+            target=conversation,
+            request=request,
+            page="attachment",
+            attachment=attached.pk,
+            customer=conversation.customer_id,
+        )
     response = FileResponse(
         content,
         as_attachment=True,

@@ -3,7 +3,9 @@
 Periods (days, from the settings): closed conversations' contents (texts, names,
 addresses; the conversation's states and times stay for the measures), attachments'
 files, the journey of anonymous visitors (13 months, as the CNIL recommends for
-audience measurement), links to call recordings. `purge(dry_run=True)` counts only.
+audience measurement), links to call recordings, audit entries (deleted through
+`ponton.audit.services.purge_before`, the one routine that may delete them).
+`purge(dry_run=True)` counts only.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ponton.audit.models import AuditEntry
+from ponton.audit.services import purge_before
 from ponton.connectors.models import Call, EmailRecord, MessagingRecord
 from ponton.conversations.models import Attachment, Conversation, Message, State
 from ponton.insights.models import SessionFact
@@ -53,6 +57,8 @@ def purge(*, dry_run: bool = False, now: datetime | None = None) -> dict[str, in
             recording_url__gt="",
         )
         counts["call_recordings"] = recordings.count()
+        audit_cutoff = _cutoff(now, settings.PONTON_RETENTION_AUDIT_DAYS)
+        counts["audit_entries"] = AuditEntry.objects.filter(at__lt=audit_cutoff).count()
         if dry_run:
             return counts
         for attachment in attachments:
@@ -75,6 +81,7 @@ def purge(*, dry_run: bool = False, now: datetime | None = None) -> dict[str, in
             started_at__lt=_cutoff(now, settings.PONTON_RETENTION_VISITOR_JOURNEY_DAYS),
         ).delete()
         recordings.update(recording_url="", recording_purged_at=now)
+        counts["audit_entries"] = purge_before(audit_cutoff)
     return counts
 
 

@@ -173,6 +173,9 @@ def test_with_the_database_down_a_page_says_so_in_its_language_with_a_way_to_a_p
     assert page["Retry-After"] == "5"
     assert words in html
     assert human_exits(html)
+    policy = page["Content-Security-Policy"]
+    script = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+    assert "'self'" in script and "'unsafe-inline'" not in script
 
 
 def test_a_failed_page_that_is_not_a_database_outage_stays_a_500(rf: Any) -> None:

@@ -65,9 +65,16 @@ def test_an_oversized_upload_to_the_customer_space_is_refused_with_413(
 
 
 def _asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> int:
+    return _asgi_answer(path, chunks, headers)[0]
+
+
+def _asgi_answer(
+    path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]
+) -> tuple[int, dict[str, str], bytes]:
+    """The status, headers and body the server answers a POST sent in these chunks."""
     from ponton.asgi import application
 
-    async def scenario() -> int:
+    async def scenario() -> tuple[int, dict[str, str], bytes]:
         app = ApplicationCommunicator(
             application,
             {
@@ -87,8 +94,15 @@ def _asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]
                 {"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1}
             )
         start = await app.receive_output(10)
+        body = b""
+        while True:
+            message = await app.receive_output(10)
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
         await app.wait(10)
-        return int(start["status"])
+        answered = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
+        return int(start["status"]), answered, body
 
     return async_to_sync(scenario)()
 
@@ -113,6 +127,48 @@ def test_the_server_stops_reading_a_chunked_body_at_the_cap() -> None:
         START, [b"x" * 50_000, b"x" * 50_000], [(b"content-type", b"application/json")]
     )
     assert status == 413
+
+
+def _script_sources(policy: str) -> list[str]:
+    directives = [part.strip().split() for part in policy.split(";") if part.strip()]
+    return {d[0]: d[1:] for d in directives}["script-src"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_server_answers_an_oversized_page_post_with_the_html_413_and_its_policy() -> None:
+    status, headers, body = _asgi_answer(
+        "/en/account/requests/1/",
+        [b"x" * 1024],
+        [
+            (b"content-length", str(60 * 1024 * 1024).encode()),
+            (b"content-type", b"multipart/form-data; boundary=x"),
+        ],
+    )
+    assert status == 413
+    assert headers["content-type"].startswith("text/html")
+    assert b"data-human-exit" in body and b"too large" in body
+    assert "'self'" in _script_sources(headers["content-security-policy"])
+    assert "'unsafe-inline'" not in _script_sources(headers["content-security-policy"])
+    assert int(headers["content-length"]) == len(body)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_server_still_answers_an_oversized_api_body_in_json() -> None:
+    status, headers, body = _asgi_answer(
+        START, [b"x" * 50_000, b"x" * 50_000], [(b"content-type", b"application/json")]
+    )
+    assert (status, headers["content-type"]) == (413, "application/json")
+    assert b"larger than" in body
+
+
+def test_an_oversized_form_post_to_a_page_gets_the_413_page_with_the_policy(
+    client: Client, db: None, settings: Any
+) -> None:
+    settings.PONTON_MAX_BODY_BYTES = 1024
+    response = client.post("/fr/contact/", {"message": "x" * 4096})
+    assert response.status_code == 413
+    assert b"data-human-exit" in response.content
+    assert "'unsafe-inline'" not in _script_sources(response["Content-Security-Policy"])
 
 
 def test_chat_messages_after_the_first_are_rate_limited_per_conversation(

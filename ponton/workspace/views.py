@@ -323,6 +323,16 @@ def bulk(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     found = queues.search(_user(request), query)
+    shown = {c.user.pk for c in found.customers}
+    shown |= {r.conversation.customer_id for r in found.conversations if r.conversation.customer_id}
+    if found.customers or found.conversations:  # one entry for the page of results
+        record(
+            Action.CUSTOMER_VIEWED,
+            request=request,
+            page="workspace.search",
+            customers=sorted(shown),
+            conversations=[r.pk for r in found.conversations],
+        )
     context = {**_list_context(request), "results": found, "query": found.query}
     return render(request, "workspace/search.html", context)
 

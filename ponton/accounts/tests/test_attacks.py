@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from ponton.accounts.models import ApiToken, Team, User
+from ponton.accounts.models import ApiToken, Role, Team, User
 from ponton.accounts.services import create_api_token, user_for_token
 from ponton.conversations.tests.test_realtime import socket
 
@@ -279,3 +279,15 @@ def test_removal_from_a_team_closes_the_inbox_socket(agent: User) -> None:
     _, cookie = _browser(agent)
     team = Team.objects.get(slug="front")
     assert _closed_after(cookie, lambda: agent.teams.remove(team)) == 4401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_role_change_closes_the_inbox_socket(agent: User) -> None:
+    """The socket was opened with an agent's rights: it is reopened with the new ones."""
+    _, cookie = _browser(agent)
+
+    def promote() -> None:
+        agent.role = Role.SUPERVISOR
+        agent.save(update_fields=["role"])
+
+    assert _closed_after(cookie, promote) == 4401

@@ -1,11 +1,13 @@
 """The API keeps the contract its OpenAPI document states: one error shape, the statuses
 it declares, JSON bodies typed as documented, and text the database cannot store (NUL,
-lone surrogates) refused with 400 everywhere, pages included."""
+lone surrogates) refused with 400 everywhere, pages included; pages also refuse the other
+control characters, which the API's released document admits."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -148,6 +150,34 @@ def test_a_nul_byte_is_refused_by_the_help_center_search_and_the_staff_lists(
     assert client.get("/fr/agent/search?q=a%00").status_code == 400
     assert client.get("/fr/agent/?queue=%00").status_code == 400
     assert client.post("/fr/agent/search", {"q": "a\x00"}).status_code == 400
+
+
+@pytest.mark.parametrize("control", ["\x01", "\x1b", "\x08", "\x0c", "\x7f"])
+def test_a_control_character_is_refused_by_the_help_center_search_and_the_contact_form(
+    client: Client, customer: User, control: str
+) -> None:
+    page = client.get("/fr/search", {"q": f"box{control}[2J"})
+    assert page.status_code == 400
+    assert has_human_exit(page.content.decode(), "fr")
+    assert client.post("/fr/contact/", {"text": f"Ma facture{control}"}).status_code == 400
+    client.force_login(customer)
+    form = urlencode({"text": "Bonjour", f"note{control}": "x"})  # in a field's name too
+    sent = client.post("/fr/contact/", form, content_type="application/x-www-form-urlencoded")
+    assert sent.status_code == 400
+
+
+def test_tabs_and_line_breaks_stay_welcome_on_pages(client: Client, db: None) -> None:
+    assert client.get("/fr/search", {"q": "box\tfibre"}).status_code == 200
+    sent = client.post("/fr/contact/", {"text": "Ma facture\r\n\test fausse", "name": "Claire"})
+    assert sent.status_code in (200, 302)
+
+
+def test_the_api_keeps_taking_control_characters_its_document_admits(
+    client: Client, supervisor: User
+) -> None:
+    response = client.get("/api/v1/conversations", {"team": "a\x01b"}, **bearer(supervisor))
+    assert response.status_code == 200
+    assert response.json() == {"results": []}
 
 
 def test_the_document_declares_each_operations_refusals(document: dict[str, Any]) -> None:

@@ -12,18 +12,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from ponton.accounts.models import ApiToken, Role, Team, User
+from ponton.accounts.models import ApiToken, Role, Skill, Team, TokenScope, User
 from ponton.accounts.services import create_api_token, revoke_api_tokens
+from ponton.audit.configuration import watched
 from ponton.audit.models import Action, AppendOnly, AuditEntry
 from ponton.audit.services import purge_before, record
 from ponton.conftest import KB, PASSWORD
+from ponton.connectors.email.models import Delivery, Direction, EmailRecord
 from ponton.conversations import lifecycle
-from ponton.conversations.models import Conversation
+from ponton.conversations.models import Attachment, Conversation, RoutingRule
 from ponton.privacy import erasure
+from ponton.webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +238,109 @@ def test_deactivating_an_account_is_recorded(agent: User) -> None:
     assert entry.details == {"active": False}
 
 
+def test_granting_staff_or_superuser_status_is_recorded(agent: User) -> None:
+    agent.is_staff = True
+    agent.save()
+    agent.is_superuser = True
+    agent.save(update_fields=["is_superuser"])
+    assert [e.details for e in _entries(Action.ADMIN_RIGHTS_CHANGED)] == [
+        {
+            "before": {"is_staff": False, "is_superuser": False},
+            "after": {"is_staff": True, "is_superuser": False},
+        },
+        {
+            "before": {"is_staff": True, "is_superuser": False},
+            "after": {"is_staff": True, "is_superuser": True},
+        },
+    ]
+
+
+# Setting changes -----------------------------------------------------------------------
+
+
+def test_every_kind_of_configuration_is_watched(db: None) -> None:
+    assert [model._meta.label_lower for model in watched()] == [
+        "accounts.skill",
+        "accounts.team",
+        "connectors.agentline",
+        "conversations.businesscalendar",
+        "conversations.holiday",
+        "conversations.routingrule",
+        "conversations.savedreply",
+        "conversations.slapolicy",
+        "status.component",
+        "webhooks.webhookendpoint",
+    ]
+
+
+def test_a_routing_rule_made_changed_and_deleted_in_the_admin_is_recorded(
+    admin: User, agent: User
+) -> None:
+    team = agent.teams.get()
+    client = _signed_in(admin)
+    fields = {"position": "10", "name": "Fibre", "team": team.pk}
+    assert client.post("/admin/conversations/routingrule/add/", fields).status_code == 302
+    rule = RoutingRule.objects.get(name="Fibre")
+    change = f"/admin/conversations/routingrule/{rule.pk}/change/"
+    assert client.post(change, {**fields, "position": "5", "language": "fr"}).status_code == 302
+    assert client.post(change, {**fields, "position": "5", "language": "fr"}).status_code == 302
+    delete = f"/admin/conversations/routingrule/{rule.pk}/delete/"
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+
+    entries = _entries(Action.SETTING_CHANGED)
+    assert [e.details for e in entries] == [
+        {"change": "created", "model": "conversations.routingrule", "label": "Fibre"},
+        {
+            "change": "changed",
+            "model": "conversations.routingrule",
+            "label": "Fibre",
+            "fields": ["language", "position"],
+        },  # the second save changed nothing: no entry
+        {"change": "deleted", "model": "conversations.routingrule", "label": "Fibre"},
+    ]
+    assert {(e.actor, e.target_type, e.target_id) for e in entries} == {
+        (admin, "conversations.routingrule", str(rule.pk))
+    }
+
+
+def test_a_teams_name_and_skills_changed_in_the_admin_are_recorded(admin: User) -> None:
+    team = Team.objects.create(slug="business", name="Business")
+    fibre = Skill.objects.create(code="fibre", name="Fibre")
+    change = f"/admin/accounts/team/{team.pk}/change/"
+    data = {"slug": "business", "name": "Entreprises", "skills": [fibre.pk]}
+    assert _signed_in(admin).post(change, data).status_code == 302
+    assert [e.details for e in _entries(Action.SETTING_CHANGED)] == [
+        {"change": "changed", "model": "accounts.team", "label": "Entreprises", "fields": f}
+        for f in (["name"], ["skills"])
+    ]
+
+
+def test_a_secret_rotated_through_the_api_is_recorded_without_any_secret(admin: User) -> None:
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/services/T0/B0/tokenofthereceiver",
+        events=["incident.opened"],
+        secret="whsec_first",
+    )
+    assert not _entries(Action.SETTING_CHANGED)  # set up outside a request: not a person's act
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(admin, scopes=list(TokenScope))}")
+    rotated = api.post(f"/api/v1/webhooks/{endpoint.pk}/rotate-secret")
+    assert rotated.status_code == 200
+    assert api.delete(f"/api/v1/webhooks/{endpoint.pk}").status_code == 204
+
+    rotation, deletion = _entries(Action.SETTING_CHANGED)
+    assert rotation.actor == admin
+    assert rotation.details == {
+        "change": "changed",
+        "model": "webhooks.webhookendpoint",
+        "label": "hooks.example.com",
+        "fields": ["previous_secret", "previous_secret_until", "secret"],
+    }
+    assert deletion.details["change"] == "deleted"
+    written = json.dumps([rotation.as_json(), deletion.as_json()])
+    for secret in ("whsec_first", rotated.json()["secret"], "tokenofthereceiver"):
+        assert secret not in written
+
+
 # Tokens --------------------------------------------------------------------------------
 
 
@@ -332,6 +439,77 @@ def test_opening_a_customers_account_in_the_admin_is_recorded(
         str(customer.pk),
         "admin",
     )
+
+
+def _reads(claires: Conversation) -> dict[str, str]:
+    """Each other way staff read a customer's data, and the page the entry names."""
+    message = claires.messages.filter(author="customer").first()
+    assert message is not None
+    attachment = Attachment(message=message, name="rib.pdf", content_type="application/pdf", size=8)
+    attachment.file.save("rib.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    email = EmailRecord(
+        message=message,
+        direction=Direction.INBOUND,
+        internet_message_id="<claire@example.net>",
+        delivery=Delivery.RECEIVED,
+    )
+    email.original.save("claire.eml", ContentFile(b"From: claire@example.net\r\n\r\nBonjour"))
+    return {
+        "api.customers_read": f"/api/v1/customers/{claires.customer_id}",
+        "api.customers_find": "/api/v1/customers?email=claire@example.net",
+        "api.messages": f"/api/v1/conversations/{claires.pk}/messages",
+        "attachment": f"/fr/account/files/{attachment.pk}/",
+        "email.original": f"/fr/email/original/{email.pk}/",
+        "workspace.search": "/fr/agent/search?q=Claire",
+    }
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "api.customers_read",
+        "api.customers_find",
+        "api.messages",
+        "attachment",
+        "email.original",
+        "workspace.search",
+    ],
+)
+def test_every_other_staff_read_of_a_customers_data_is_recorded_once(
+    page: str, agent: User, claires: Conversation, settings: Any, tmp_path: Path
+) -> None:
+    settings.PONTON_ATTACHMENTS_DIR = tmp_path
+    url = _reads(claires)[page]
+    if url.startswith("/api/"):
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(agent)}")
+    else:
+        client = _signed_in(agent)
+    response = client.get(url)
+    assert response.status_code == 200
+    if response.streaming:  # a file download: read to the end, which closes its file
+        b"".join(response.streaming_content)
+    [entry] = _entries(Action.CUSTOMER_VIEWED)
+    assert (entry.actor, entry.details["page"]) == (agent, page)
+    shown = entry.details.get("customers") or [entry.details["customer"]]
+    assert claires.customer_id in shown
+
+
+def test_a_customer_downloading_their_own_file_is_not_a_staff_view(
+    customer: User, claires: Conversation, settings: Any, tmp_path: Path
+) -> None:
+    settings.PONTON_ATTACHMENTS_DIR = tmp_path
+    response = _signed_in(customer).get(_reads(claires)["attachment"])
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    assert not _entries(Action.CUSTOMER_VIEWED)
+
+
+def test_a_re_read_with_nothing_new_is_not_a_new_view(agent: User, claires: Conversation) -> None:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(agent)}")
+    last = claires.messages.order_by("-pk").values_list("pk", flat=True)[0]
+    url = f"/api/v1/conversations/{claires.pk}/messages"
+    assert client.get(url, {"after": last}).status_code == 200
+    assert not _entries(Action.CUSTOMER_VIEWED)
 
 
 def test_a_refused_view_records_nothing(other_team_agent: User, claires: Conversation) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +14,13 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from ponton.accounts.models import User
 from ponton.conversations.models import Attachment, Conversation, Message
 from ponton.journeys.models import EventKind, JourneyEvent
+from ponton.privacy import erasure
 
 EMAIL = "claire.martin@example.net"
 NAME = "Claire Martin"
@@ -29,6 +32,7 @@ import json
 from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from ponton.accounts.models import User
@@ -163,3 +167,28 @@ def test_an_admin_erases_a_customer_from_the_admin(
     agent.refresh_from_db()
     assert customer.email == "" and not customer.is_active
     assert agent.email and agent.is_active  # staff are not erased this way
+
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+_CHANGE = re.compile(r'^\s*(?:UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def test_the_postgresql_routine_rewrites_every_table_the_erasure_changes(
+    claires_contact: Conversation, customer: User
+) -> None:
+    """An update or delete leaves the old row version in a PostgreSQL table file until
+    VACUUM (FULL) rewrites it: the README's routine must name each table changed."""
+    changed: set[str] = set()
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if match := _CHANGE.match(sql):
+            changed.add(match.group(1))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        erasure.erase(customer.email)
+    routine = re.search(r"VACUUM \(FULL, ANALYZE\) (accounts_user,[^;]+);", README.read_text())
+    assert routine is not None
+    listed = {name.strip() for name in routine.group(1).split(",")}
+    assert {"accounts_user", "conversations_message", "django_session"} <= changed
+    assert changed - listed == set()

@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ponton.accounts.models import User
+from ponton.audit.models import Action, AuditEntry
+from ponton.audit.services import record
 from ponton.conversations.models import Attachment, Conversation, Message, State
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.journeys.services import record_event
@@ -46,16 +48,25 @@ def test_purge_dry_run_counts_then_purge_removes(
     with time_machine.travel(timezone.now() - timedelta(days=500), tick=False):
         record_event(EventKind.SEARCH, visitor_id="anon-1", data={"query": "box"}, language="fr")
     record_event(EventKind.SEARCH, visitor_id="anon-2", data={"query": "box"}, language="fr")
+    settings.PONTON_RETENTION_AUDIT_DAYS = 365
+    record(Action.EXPORT_CSV, at=timezone.now() - timedelta(days=400), actor_label="old")
+    record(Action.EXPORT_CSV, at=timezone.now() - timedelta(days=300), actor_label="recent")
 
     call_command("purge", "--dry-run")
     counted = _last_json(capsys)
     assert counted["closed_conversations"] == 1
     assert counted["attachments"] == 1
     assert counted["visitor_journey_events"] == 1
+    assert counted["audit_entries"] == 1
     assert Attachment.objects.count() == 2 and JourneyEvent.objects.count() == 2
+    assert AuditEntry.objects.filter(action=Action.EXPORT_CSV).count() == 2
 
     call_command("purge")
-    assert _last_json(capsys)["closed_conversations"] == 1
+    purged = _last_json(capsys)
+    assert purged["closed_conversations"] == 1 and purged["audit_entries"] == 1
+    assert list(
+        AuditEntry.objects.filter(action=Action.EXPORT_CSV).values_list("actor_label", flat=True)
+    ) == ["recent"]
     old.refresh_from_db()
     assert (old.name, old.email) == ("", "")
     assert not old.messages.exclude(text="[erased]").exists()
@@ -66,3 +77,4 @@ def test_purge_dry_run_counts_then_purge_removes(
     call_command("purge")
     again = _last_json(capsys)
     assert again["closed_conversations"] == 0 and again["attachments"] == 0
+    assert again["audit_entries"] == 0
