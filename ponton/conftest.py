@@ -422,9 +422,12 @@ def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("playwright is not installed (pip install -e '.[dev]')")
+    # A bound on waiting, as the pages' default timeout is: what a page shows is checked, never
+    # how fast (a first answer trains the assistant, slower on a machine running two suites).
+    expect.set_options(timeout=10_000)
     # Playwright's sync API runs an event loop in this thread; Django's ORM
     # refuses to run under one unless told it is safe (the test thread is the
     # only one using this connection while the browser waits).

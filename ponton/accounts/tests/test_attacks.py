@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ponton.accounts.models import ApiToken, Role, Team, User
 from ponton.accounts.services import create_api_token, user_for_token
-from ponton.conversations.tests.test_realtime import socket
+from ponton.conversations.tests.test_realtime import run, socket
 
 LOGIN = "/fr/accounts/login/"
 RESET = "/fr/accounts/password-reset/"
@@ -241,7 +241,7 @@ def _closed_after(cookie: str, change: Any) -> int | None:
         output = await inbox.receive_output(5)
         return output.get("code") if output["type"] == "websocket.close" else None
 
-    return async_to_sync(scenario)()
+    return run(scenario)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.test import Client
 
 from ponton.accounts.models import User
@@ -15,7 +14,7 @@ from ponton.conftest import KB
 from ponton.connectors.tests.test_webchat_api import START, TOKEN_HEADER, messages_url
 from ponton.connectors.webchat.services import identity_digest
 from ponton.conversations.models import Conversation, State
-from ponton.conversations.tests.test_realtime import Socket
+from ponton.conversations.tests.test_realtime import Socket, run
 from ponton.journeys.models import EventKind, JourneyEvent
 from ponton.knowledge.models import Article
 
@@ -134,7 +133,7 @@ async def _connects(path: str, origin: str) -> bool:
 def test_the_chat_socket_admits_the_listed_site_and_no_other_socket_does(
     path: str, origin: str, admitted: bool
 ) -> None:
-    assert async_to_sync(_connects)(path, origin) is admitted
+    assert run(_connects, path, origin) is admitted
 
 
 # Identity ------------------------------------------------------------------------------------

@@ -2,19 +2,21 @@
 the ASGI application itself, an Origin header, a bearer token or a session cookie.
 
 The consumers read the database from their own thread, so these tests commit
-(`transaction=True`); each async scenario runs inside `async_to_sync`.
+(`transaction=True`); each async scenario runs on one long-lived event loop (`run`).
 `channels.testing` needs daphne, which we do not install: `Socket` is the same
 few lines over asgiref's ApplicationCommunicator.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.test import Client
@@ -34,13 +36,30 @@ SECRET = "Mon code d'accès est 7391"
 
 
 class Socket(ApplicationCommunicator):
-    """A websocket client talking to the ASGI application in the same process."""
+    """A websocket client talking to the ASGI application in the same process.
+
+    Like a server, it tells the application the socket is gone once the application
+    closed it, and `run` ends whatever socket a scenario left open, so no consumer is
+    left receiving from the channel layer after its test."""
 
     def __init__(self, path: str, headers: list[tuple[bytes, bytes]]) -> None:
         super().__init__(
             application,
             {"type": "websocket", "path": path, "query_string": b"", "headers": headers},
         )
+        _open.append(self)
+
+    async def receive_output(self, timeout: float = 1) -> dict[str, Any]:
+        output: dict[str, Any] = await super().receive_output(timeout)
+        if output["type"] == "websocket.close":
+            await self.gone(output.get("code", 1000))
+        return output
+
+    async def gone(self, code: int = 1000) -> None:
+        """The socket is closed: the application hears it and ends."""
+        if not self.future.done():
+            await self.send_input({"type": "websocket.disconnect", "code": code})
+            await self.wait(PATIENCE)
 
     async def connect(self) -> tuple[bool, int | None]:
         """(True, None) when accepted, (False, close code) when refused."""
@@ -60,12 +79,36 @@ class Socket(ApplicationCommunicator):
         return json.loads(response["text"])
 
     async def disconnect(self) -> None:
-        await self.send_input({"type": "websocket.disconnect", "code": 1000})
-        await self.wait(PATIENCE)
+        await self.gone(1000)
+
+
+_open: list[Socket] = []
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _the_loop() -> asyncio.AbstractEventLoop:
+    """One event loop for every scenario, running in a thread of its own, as an app process
+    has one: the Redis channel layer keeps its receiving state per process, and a consumer
+    left receiving on a loop that `async_to_sync` then shut down now and then hung the next
+    scenario's receives (the in-memory layer does not mind)."""
+    global _loop
+    if _loop is None:
+        _loop = asyncio.new_event_loop()
+        threading.Thread(target=_loop.run_forever, name="sockets-loop", daemon=True).start()
+    return _loop
 
 
 def run(scenario: Callable[..., Awaitable[Any]], *args: Any) -> Any:
-    return async_to_sync(scenario)(*args)
+    """Run an async scenario on the sockets' loop; every socket it opened is ended after it."""
+
+    async def to_the_end() -> Any:
+        try:
+            return await scenario(*args)
+        finally:
+            while _open:
+                await _open.pop().gone()
+
+    return asyncio.run_coroutine_threadsafe(to_the_end(), _the_loop()).result(timeout=120)
 
 
 def socket(path: str, *, token: str = "", cookie: str = "") -> Socket:
