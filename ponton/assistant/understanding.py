@@ -229,7 +229,9 @@ def _fit_svm(x: sp.csr_matrix, y: np.ndarray, config: TrainingConfig) -> LinearS
     with warnings.catch_warnings():
         # A few labels that are hard to separate must not stop a retrain.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return LinearSVC(C=config.c, tol=config.tol, max_iter=2000).fit(x, y)
+        # A fixed seed for liblinear's order of coordinates: the same examples give the same
+        # model in every process, so a borderline reading never flips from one start to the next.
+        return LinearSVC(C=config.c, tol=config.tol, max_iter=2000, random_state=0).fit(x, y)
 
 
 def _scores(svm: LinearSVC, x: sp.csr_matrix, n_classes: int) -> np.ndarray:

@@ -40,6 +40,7 @@ from asgiref.sync import async_to_sync
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import connection
+from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
@@ -373,13 +374,24 @@ def test_redis_stopped_and_restarted_during_sends_loses_nothing_and_refuses_noth
     # The page's socket may have dropped with Redis: it reconnects, then re-reads.
     page.close()
     page = inbox(process_b, token)
-    customer.say("De retour")
+    back = ["De retour"]
+    customer.say(back[-1])
     sweep_what_is_left()  # a push refused while Redis came back is sent by the sweep
-
-    wait_for_push(page, chat["id"])
+    # A socket opened as Redis comes back may still drop once (seen in 1 CI run of 4): the
+    # page reconnects as the inbox does, and the next message's push must reach it.
+    while True:
+        try:
+            wait_for_push(page, chat["id"])
+            break
+        except ConnectionClosedError:
+            if len(back) == 3:
+                raise
+            page = inbox(process_b, token)
+            back.append(f"De retour ({len(back) + 1})")
+            customer.say(back[-1])
     assert [status for _, status in outage] == [201] * 10
     assert all(status == 201 for _, status in customer.answers)
-    expected = [*texts, "De retour"]
+    expected = [*texts, *back]
     assert customer.messages_after(process_a, first) == expected
     assert staff_messages_after(process_b, token, chat["id"], first) == expected
     stored = list(Message.objects.filter(conversation_id=chat["id"]).values_list("text", flat=True))
