@@ -105,6 +105,21 @@ def record(
     return AuditEntry.objects.create(**fields)
 
 
+def conversation_viewed(
+    request: HttpRequest | None, conversation: Any, *, page: str, **details: Any
+) -> AuditEntry:
+    """A staff read of a conversation's customer data: the one entry every page, API
+    operation and download that shows some writes."""
+    return record(
+        Action.CUSTOMER_VIEWED,
+        target=conversation,
+        request=request,
+        page=page,
+        customer=conversation.customer_id,
+        **details,
+    )
+
+
 def entries(*, since: datetime | None = None) -> Iterator[AuditEntry]:
     """The log in the order it was written, from `since` on."""
     selected = AuditEntry.objects.order_by("at", "id")

@@ -19,8 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ponton.accounts.models import Team, User
-from ponton.audit.models import Action
-from ponton.audit.services import record
+from ponton.audit.services import conversation_viewed
 from ponton.conversations import access, idempotency, lifecycle
 from ponton.conversations.models import Conversation, State, Status
 from ponton.conversations.serializers import MessageSerializer, message_json
@@ -178,13 +177,7 @@ class ConversationDetailView(APIView):
     def get(self, request: Request, conversation_id: int) -> Response:
         """A conversation with its context packet first, then the thread (notes included)."""
         conversation = access.access_conversation(request.user, conversation_id)
-        record(
-            Action.CUSTOMER_VIEWED,
-            target=conversation,
-            request=request,
-            page="api",
-            customer=conversation.customer_id,
-        )
+        conversation_viewed(request, conversation, page="api")
         return Response(_detail(conversation))
 
 
@@ -208,13 +201,7 @@ class ConversationMessagesView(APIView):
         # A view of the customer's data when it shows some: a re-read that finds nothing
         # new after a push shows none, and is not a new view.
         if messages:
-            record(
-                Action.CUSTOMER_VIEWED,
-                target=conversation,
-                request=request,
-                page="api.messages",
-                customer=conversation.customer_id,
-            )
+            conversation_viewed(request, conversation, page="api.messages")
         return Response(
             {
                 "state": conversation.state,

@@ -21,7 +21,7 @@ from ponton.accounts.models import User
 from ponton.accounts.permissions import customer_required, signed_in_required
 from ponton.accounts.signin import unlock
 from ponton.audit.models import Action
-from ponton.audit.services import record
+from ponton.audit.services import conversation_viewed, record
 from ponton.clientip import client_ip
 from ponton.conversations import surveys
 from ponton.conversations.attachments import access_attachment
@@ -178,14 +178,7 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     # Staff reading a customer's file: a view of their data in the audit log.
     if isinstance(request.user, User) and request.user.is_agent:
         conversation = attached.message.conversation
-        record(
-            Action.CUSTOMER_VIEWED,
-            target=conversation,
-            request=request,
-            page="attachment",
-            attachment=attached.pk,
-            customer=conversation.customer_id,
-        )
+        conversation_viewed(request, conversation, page="attachment", attachment=attached.pk)
     response = FileResponse(
         content,
         as_attachment=True,

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from ponton.accounts.models import STAFF_ROLES, Team, User
 from ponton.accounts.permissions import staff_required
 from ponton.audit.models import Action
-from ponton.audit.services import record
+from ponton.audit.services import conversation_viewed, record
 from ponton.conversations import access, lifecycle, routing
 from ponton.conversations.models import Conversation, SavedReply, Status
 from ponton.journeys.services import timeline
@@ -100,13 +100,7 @@ def conversation_view(request: HttpRequest, conversation_id: int) -> HttpRespons
     if request.GET.get("part") == "head":  # status, assignee or tags changed elsewhere
         return render(request, "workspace/_head.html", _head_context(conversation))
     services.mark_read(request.user, conversation)
-    record(
-        Action.CUSTOMER_VIEWED,
-        target=conversation,
-        request=request,
-        page="workspace",
-        customer=conversation.customer_id,
-    )
+    conversation_viewed(request, conversation, page="workspace")
     customer = conversation.customer
     context = {
         **_list_context(request, conversation),

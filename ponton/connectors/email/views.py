@@ -7,8 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from ponton.accounts.permissions import staff_required
-from ponton.audit.models import Action
-from ponton.audit.services import record as audit
+from ponton.audit.services import conversation_viewed
 from ponton.connectors.email import services
 
 
@@ -35,14 +34,7 @@ def original(request: HttpRequest, record_id: int) -> FileResponse:
     """The email as it was received, for staff who may read its conversation."""
     record = services.access_original(request.user, record_id)
     conversation = record.message.conversation
-    audit(
-        Action.CUSTOMER_VIEWED,
-        target=conversation,
-        request=request,
-        page="email.original",
-        email=record.pk,
-        customer=conversation.customer_id,
-    )
+    conversation_viewed(request, conversation, page="email.original", email=record.pk)
     response = FileResponse(
         record.original.open("rb"),
         as_attachment=True,
