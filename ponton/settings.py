@@ -207,7 +207,11 @@ if REDIS_URL:
                 # redis-py's default read timeout (5 s) equals the wait of the layer's blocking
                 # receive (BZPOPMIN, 5 s): a busy moment turned an idle socket's wait into a
                 # TimeoutError that closed it. Reads get room beyond that wait.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # Connecting gets a bound of its own: a Redis host that does not answer
+                # at all (not even a refusal) must not hold a socket's handshake.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}
+                ],
                 # A socket's group memberships expire unless renewed (sockets renew theirs
                 # while they live), so the sockets of a process that died leave their groups.
                 "group_expiry": envint("PONTON_GROUP_EXPIRY_SECONDS", 300, minimum=3),

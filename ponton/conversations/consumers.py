@@ -17,7 +17,10 @@ from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 NOT_FOUND = 4404
 FORBIDDEN = 4403
+SERVER_ERROR = 1011
 # Group memberships expire (CHANNEL_LAYERS' `group_expiry`), so the sockets of a process that
 # died leave their groups on their own; a live socket joins its groups again this many times
 # per expiry period, so it never falls out of them.
@@ -82,6 +86,59 @@ class GroupMembership:
         self.groups = []
 
 
+class SocketConsumer(AsyncJsonWebsocketConsumer):
+    """The base of every Ponton websocket: Channels' JSON consumer, made to end cleanly
+    whatever its channel layer does, so that a page always gets an answer and reconnects.
+
+    - A failure (Redis away while the socket waits for its next push, or while it joins
+      its groups) closes the socket as a server error (1011), or refuses it before its
+      handshake, after the same clean-up as a normal close: its groups are left and no
+      longer renewed, it is no longer counted. Channels would let the exception end the
+      application without `disconnect`, leaving the socket's renewals running for ever.
+    - Ending the socket never waits on the channel layer's receive. As Redis came back
+      after a restart, a cancelled channels_redis receive was seen to go on polling Redis
+      (BZPOPMIN every 5 s) instead of ending, and Channels awaits that cancellation: the
+      next socket's handshake then hung, neither accepted nor refused. The receive is
+      cancelled and left to end on its own.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Channels' AsyncConsumer.__call__, with the two differences above.
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive, self._from_layer], self.dispatch)
+        except StopConsumer:
+            pass
+        except Exception:
+            logger.warning(
+                "Websocket %s failed; closed for its page to reconnect",
+                self.scope.get("path"),
+                exc_info=True,
+            )
+            await self._end_after_failure()
+
+    async def _from_layer(self) -> dict[str, Any]:
+        receiving = asyncio.ensure_future(self.channel_layer.receive(self.channel_name))
+        try:
+            return await asyncio.shield(receiving)
+        except asyncio.CancelledError:
+            receiving.cancel()
+            # Whatever it ends with, nobody is waiting for it any more.
+            receiving.add_done_callback(lambda done: done.cancelled() or done.exception())
+            raise
+
+    async def _end_after_failure(self) -> None:
+        try:
+            await self.disconnect(SERVER_ERROR)
+        except Exception:  # its memberships expire by themselves (group_expiry)
+            logger.warning("Websocket %s: clean-up failed", self.scope.get("path"), exc_info=True)
+        with contextlib.suppress(Exception):  # the connection may already be gone
+            await self.close(code=SERVER_ERROR)
+
+
 @database_sync_to_async
 def _staff_groups(user: User) -> list[str]:
     return realtime.staff_groups(user)
@@ -101,7 +158,7 @@ def _can_access(user: User, conversation_id: int) -> bool:
     return True
 
 
-class InboxConsumer(AsyncJsonWebsocketConsumer):
+class InboxConsumer(SocketConsumer):
     """An agent's live inbox: every change in their scope; a ping keeps them present."""
 
     membership: GroupMembership | None = None

@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from ponton import counters
 from ponton.connectors.webchat.services import access_chat
-from ponton.conversations.consumers import GroupMembership
+from ponton.conversations.consumers import GroupMembership, SocketConsumer
 from ponton.conversations.realtime import chat_group
 
 NOT_FOUND = 4404
@@ -27,7 +26,7 @@ def _can_access(conversation_id: int, token: str) -> bool:
     return True
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(SocketConsumer):
     group: str | None = None
     membership: GroupMembership | None = None
 

@@ -10,14 +10,17 @@ few lines over asgiref's ApplicationCommunicator.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
+import redis
 from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.test import Client
 
@@ -26,6 +29,7 @@ from ponton.accounts.services import create_api_token
 from ponton.asgi import application
 from ponton.conversations import lifecycle
 from ponton.conversations.models import Conversation, State
+from ponton.counters import WEBSOCKETS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -363,3 +367,89 @@ def test_an_agent_who_is_in_the_team_and_the_assignee_hears_each_change_once(
             await inbox.disconnect()
 
     assert [push["what"] for push in run(scenario)] == ["message", "note"]
+
+
+class StumblingLayer(InMemoryChannelLayer):
+    """The in-memory layer with the Redis layer's stumbles, switched on by a scenario:
+    joining a group fails, receiving fails (the server went away), or a cancelled receive
+    goes on instead of ending (seen with channels_redis as Redis came back)."""
+
+    joins_fail = False
+    receives_fail = False
+    cancels_ignored = False
+
+    async def group_add(self, group: str, channel: str) -> None:
+        if StumblingLayer.joins_fail:
+            raise redis.ConnectionError("Error 111 connecting to Redis. Connection refused.")
+        await super().group_add(group, channel)
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        while StumblingLayer.cancels_ignored:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0.01)
+        while not StumblingLayer.receives_fail:
+            await asyncio.sleep(0.01)
+        raise redis.ConnectionError("Connection closed by server.")
+
+
+@pytest.fixture
+def stumbling(settings: Any) -> Iterator[type[StumblingLayer]]:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.{StumblingLayer.__qualname__}"}}
+    try:
+        yield StumblingLayer
+    finally:
+        StumblingLayer.joins_fail = StumblingLayer.receives_fail = False
+        StumblingLayer.cancels_ignored = False
+
+
+def _inbox_sockets() -> float:
+    return float(WEBSOCKETS.labels(consumer="inbox")._value.get())
+
+
+def test_a_socket_whose_channel_layer_fails_is_closed_and_leaves_nothing_behind(
+    agent: User, stumbling: type[StumblingLayer]
+) -> None:
+    token = create_api_token(agent)
+    before = _inbox_sockets()
+
+    async def scenario() -> tuple[bool, float, int, dict[str, Any]]:
+        inbox = socket("/ws/inbox/", token=token)
+        connected, _ = await inbox.connect()
+        counted = _inbox_sockets()
+        stumbling.receives_fail = True  # Redis goes away while the socket waits
+        return connected, counted, await close_code(inbox), dict(get_channel_layer().groups)
+
+    connected, counted, code, groups = run(scenario)
+    assert connected and counted == before + 1
+    assert code == 1011  # a close frame: the page reconnects and re-reads
+    assert groups == {}  # its groups left, and no longer renewed
+    assert _inbox_sockets() == before
+
+
+def test_a_socket_that_cannot_join_its_groups_is_refused_not_left_hanging(
+    agent: User, stumbling: type[StumblingLayer]
+) -> None:
+    stumbling.joins_fail = True
+    token = create_api_token(agent)
+    before = _inbox_sockets()
+
+    async def scenario() -> tuple[bool, int | None]:
+        return await socket("/ws/inbox/", token=token).connect()
+
+    assert run(scenario) == (False, 1011)
+    assert _inbox_sockets() == before
+
+
+def test_a_socket_ends_even_when_its_channel_layer_ignores_the_cancelled_receive(
+    agent: User, stumbling: type[StumblingLayer]
+) -> None:
+    stumbling.cancels_ignored = True
+    token = create_api_token(agent)
+
+    async def scenario() -> bool:
+        inbox = socket("/ws/inbox/", token=token)
+        connected, _ = await inbox.connect()
+        await inbox.disconnect()  # fails after PATIENCE if the application does not end
+        return connected
+
+    assert run(scenario)
