@@ -42,6 +42,12 @@ PREFIX = "loadbench-"
 CHAT = "/api/v1/chat/conversations"
 TOKEN_HEADER = "X-Conversation-Token"
 FIRST_MESSAGE = "Je voudrais parler à un conseiller, s'il vous plaît."
+# The server's limits on anonymous chat traffic, lifted for a benchmark run: per client
+# address for the API, and per conversation and per address for chat messages.
+UNTHROTTLED = " ".join(
+    f"{limit}=100000/minute"
+    for limit in ("API_ANON_RATE", "PONTON_CHAT_CONVERSATION_RATE", "PONTON_CHAT_ADDRESS_RATE")
+)
 
 
 class BenchError(Exception):
@@ -52,8 +58,8 @@ class Throttled(BenchError):
     def __init__(self) -> None:
         super().__init__(
             "The server throttles anonymous chat requests (HTTP 429). Restart it with "
-            "API_ANON_RATE=100000/minute for the benchmark, or pass --allow-throttle to "
-            "count throttled requests as errors."
+            f"{UNTHROTTLED} for the benchmark, or pass --allow-throttle to count throttled "
+            "requests as errors."
         )
 
 

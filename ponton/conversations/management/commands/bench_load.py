@@ -7,7 +7,8 @@ Prints progress, then messages per second delivered, customer-to-agent latency
 
 The benchmark writes its agents through the ORM, so it must run with the
 server's DATABASE_URL; the server must allow the anonymous chat traffic
-(`API_ANON_RATE=100000/minute`). Its data is removed at the end.
+(`API_ANON_RATE`, `PONTON_CHAT_CONVERSATION_RATE` and `PONTON_CHAT_ADDRESS_RATE` at
+100000/minute). Its data is removed at the end.
 """
 
 from __future__ import annotations
