@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -199,18 +200,33 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Realtime: pushes reach a websocket held by any app process through Redis.
+# TCP keepalive: a silent peer (a host gone, a network cut) is given up on within ~20 s.
+REDIS_KEEPALIVE = {
+    getattr(socket, name): value
+    for name, value in (("TCP_KEEPIDLE", 10), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT", 2))
+    if hasattr(socket, name)
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # redis-py's default read timeout (5 s) equals the wait of the layer's blocking
-                # receive (BZPOPMIN, 5 s): a busy moment turned an idle socket's wait into a
-                # TimeoutError that closed it. Reads get room beyond that wait.
-                # Connecting gets a bound of its own: a Redis host that does not answer
-                # at all (not even a refusal) must not hold a socket's handshake.
+                # No socket timeout (redis-py's default is 5 s). With one, redis-py writes each
+                # command under asyncio.wait_for, which on Python 3.11 swallows a cancellation
+                # that lands as the write completes (fixed in 3.12): a websocket's cancelled
+                # receive then went on polling Redis for ever, and the socket's end waited on
+                # it (129 of 400 quick cancellations here; none without the timeout). A peer
+                # gone silent is found by TCP keepalive instead, and a connection attempt has
+                # a bound of its own, so a Redis host that does not answer at all (not even a
+                # refusal) cannot hold a socket's handshake.
                 "hosts": [
-                    {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                        "socket_keepalive_options": REDIS_KEEPALIVE,
+                    }
                 ],
                 # A socket's group memberships expire unless renewed (sockets renew theirs
                 # while they live), so the sockets of a process that died leave their groups.

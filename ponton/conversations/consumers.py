@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 NOT_FOUND = 4404
 FORBIDDEN = 4403
 SERVER_ERROR = 1011
+RECEIVE_END_SECONDS = 2  # how long a socket's end waits for its cancelled receive
 # Group memberships expire (CHANNEL_LAYERS' `group_expiry`), so the sockets of a process that
 # died leave their groups on their own; a live socket joins its groups again this many times
 # per expiry period, so it never falls out of them.
@@ -95,11 +96,12 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
       handshake, after the same clean-up as a normal close: its groups are left and no
       longer renewed, it is no longer counted. Channels would let the exception end the
       application without `disconnect`, leaving the socket's renewals running for ever.
-    - Ending the socket never waits on the channel layer's receive. As Redis came back
-      after a restart, a cancelled channels_redis receive was seen to go on polling Redis
-      (BZPOPMIN every 5 s) instead of ending, and Channels awaits that cancellation: the
-      next socket's handshake then hung, neither accepted nor refused. The receive is
-      cancelled and left to end on its own.
+    - Ending the socket waits a moment at most for its cancelled receive from the channel
+      layer. Python 3.11's asyncio.wait_for can swallow a cancellation (fixed in 3.12), and
+      redis-py sent every command under it while the layer had a socket timeout (see
+      CHANNEL_LAYERS in the settings): such a receive went on polling Redis for ever while
+      Channels awaited it, and a socket refused as Redis came back hung its handshake. Should
+      another library swallow one, the receive is left to end on its own.
     """
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -112,6 +114,9 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
             await await_many_dispatch([receive, self._from_layer], self.dispatch)
         except StopConsumer:
             pass
+        except OSError:  # ASGI servers raise it when a push meets a client that just left
+            logger.info("Websocket %s: its client left during a send", self.scope.get("path"))
+            await self._end_after_failure()
         except Exception:
             logger.warning(
                 "Websocket %s failed; closed for its page to reconnect",
@@ -126,7 +131,9 @@ class SocketConsumer(AsyncJsonWebsocketConsumer):
             return await asyncio.shield(receiving)
         except asyncio.CancelledError:
             receiving.cancel()
-            # Whatever it ends with, nobody is waiting for it any more.
+            # A cancelled receive ends at once, and must: channels_redis counts the receives
+            # under way per event loop. Only one that ignores its cancellation is left.
+            await asyncio.wait({receiving}, timeout=RECEIVE_END_SECONDS)
             receiving.add_done_callback(lambda done: done.cancelled() or done.exception())
             raise
 
