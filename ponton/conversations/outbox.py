@@ -17,7 +17,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from ponton import counters
@@ -48,10 +48,19 @@ def _publish_and_forget(pk: int, sends: Sends) -> None:
     if not send(sends):
         return  # the row stays: the sweep publishes it when Redis is back
     try:
-        OutboxPush.objects.filter(pk=pk).delete()
+        _forget(pk)
     except DatabaseError:
         # Published, but still in the outbox: the sweep sends it again, pages say it once.
         logger.warning("Published push #%s could not be removed from the outbox", pk)
+
+
+def _forget(pk: int) -> None:
+    """Delete one published push in a single statement. This runs after every change, on the
+    hot path of every message: QuerySet.delete() would wrap the same DELETE in a transaction
+    of its own, two more round trips to the database for one row that nothing references."""
+    table = connection.ops.quote_name(OutboxPush._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
 
 
 def send(sends: Sends) -> bool:
