@@ -2,8 +2,9 @@
 
     emit("conversation.handed_off", {"id": 42, ...})   # from the services, inside their transaction
 
-After commit, each active endpoint subscribed to the event gets a `WebhookDelivery` and a
-durable task. A delivery is signed the Standard Webhooks way (`webhook-id`,
+In the caller's transaction, each active endpoint subscribed to the event gets a
+`WebhookDelivery` and a durable task: they commit with the change or not at all, so nothing
+is sent for a change rolled back and a crash after the commit loses no delivery. A delivery is signed the Standard Webhooks way (`webhook-id`,
 `webhook-timestamp`, `webhook-signature`: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`
 with the endpoint's `whsec_` secret; during a rotation one signature per secret, space
 separated). A failed attempt is tried again under the same `webhook-id` after
@@ -169,23 +170,18 @@ def body_for(event: str, data: dict[str, Any], at: datetime) -> str:
     )
 
 
-def emit(event: str, data: dict[str, Any]) -> None:
-    """Tell the subscribed endpoints, once the caller's transaction commits (nothing is sent
-    for a change rolled back)."""
+def emit(event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
+    """Tell the subscribed endpoints: one delivery, and its task, per active endpoint
+    subscribed to `event`, written in the caller's transaction (see the module docstring)."""
     if event not in Event.values:
         raise ValueError(f"Unknown webhook event {event!r}")
-    at = timezone.now()
-    body = body_for(event, data, at)  # now: the objects may change before the commit
-    transaction.on_commit(lambda: fan_out(event, body))
-
-
-def fan_out(event: str, body: str) -> list[WebhookDelivery]:
-    """One delivery, and its task, per active endpoint subscribed to `event`."""
+    body = body_for(event, data, timezone.now())
     deliveries = []
-    for endpoint in WebhookEndpoint.objects.filter(active=True):
-        if event not in endpoint.events:
-            continue
-        with transaction.atomic():
+    # One transaction when called alone; no savepoint inside the caller's.
+    with transaction.atomic(savepoint=False):
+        for endpoint in WebhookEndpoint.objects.filter(active=True):
+            if event not in endpoint.events:
+                continue
             delivery = WebhookDelivery.objects.create(
                 endpoint=endpoint,
                 msg_id="msg_" + secrets.token_urlsafe(18),
@@ -194,7 +190,7 @@ def fan_out(event: str, body: str) -> list[WebhookDelivery]:
                 next_attempt_at=timezone.now(),
             )
             _schedule(delivery, delay=None)
-        deliveries.append(delivery)
+            deliveries.append(delivery)
     return deliveries
 
 

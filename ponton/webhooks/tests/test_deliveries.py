@@ -83,6 +83,21 @@ def test_nothing_is_sent_for_a_change_rolled_back(
     assert not WebhookDelivery.objects.exists()
 
 
+def test_a_delivery_is_written_with_the_change_so_a_crash_after_the_commit_loses_none(
+    receiver: Receiver, admin: User, allow_private: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import transaction
+
+    _endpoint(receiver, admin)
+    # Nothing is run after the commit here, as when the process dies right after it.
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+        services.emit("conversation.created", {"id": 1})
+    delivery = WebhookDelivery.objects.get()
+    assert Task.objects.filter(dedupe_key=f"webhook:{delivery.pk}").exists()
+    assert run_due() == 1
+    assert len(receiver.received) == 1
+
+
 def test_a_failed_delivery_is_retried_within_a_minute_under_the_same_webhook_id(
     receiver: Receiver, admin: User, allow_private: None, django_capture_on_commit_callbacks: Any
 ) -> None:
