@@ -372,7 +372,8 @@ def test_an_agent_who_is_in_the_team_and_the_assignee_hears_each_change_once(
 class StumblingLayer(InMemoryChannelLayer):
     """The in-memory layer with the Redis layer's stumbles, switched on by a scenario:
     joining a group fails, receiving fails (the server went away), or a cancelled receive
-    goes on instead of ending (seen with channels_redis as Redis came back)."""
+    goes on instead of ending (as channels_redis's did while redis-py wrote under
+    asyncio.wait_for, which on Python 3.11 can swallow a cancellation)."""
 
     joins_fail = False
     receives_fail = False
