@@ -57,8 +57,10 @@ def _empty_cache() -> None:
 def _fresh_understanding_models(settings: Any) -> Iterator[None]:
     """Understanding models are cached per process, and a rolled-back test database
     does not change their fingerprint's clock: every test starts without one and
-    compares the knowledge base's fingerprint on every call."""
+    compares the knowledge base's fingerprint on every call, rebuilding at once (in a
+    thread, a rebuild would not see the test's transaction)."""
     settings.PONTON_ASSISTANT_MODEL_CHECK_SECONDS = 0
+    settings.PONTON_ASSISTANT_REBUILD_IN_BACKGROUND = False
     knowledge_model.forget()
     yield
     knowledge_model.forget()

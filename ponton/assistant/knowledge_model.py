@@ -6,12 +6,18 @@ is kept in memory per process and rebuilt when the knowledge base changes: a
 cheap fingerprint (how many published translations, and when the last one
 changed) is compared at most every few seconds, so every app process and
 worker picks up an edit without being told; in the process that saved the
-edit, the next message compares at once. A background task may also call
-`retrain` right after an edit, so the first customer after it does not wait.
+edit, the next message compares at once.
+
+A rebuild takes seconds (the encoder's examples and the shipped off-topic
+lines are learned again), so it runs in a thread of its own while the model
+it replaces goes on answering: customers never wait for an edit. Only a
+process with no model yet (its first message, or a first article published)
+waits for one.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -22,6 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 
@@ -29,6 +36,8 @@ from ponton.assistant import embeddings
 from ponton.assistant.encoders import Encoder, configured_encoder
 from ponton.assistant.understanding import OOS, IntentModel
 from ponton.knowledge.models import ArticleTranslation, Status
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CHECK_SECONDS = 5.0
 
@@ -67,14 +76,13 @@ _without_off_topic: list[bool] = []
 def without_off_topic() -> Iterator[None]:
     """Train without the shipped off-topic lines inside the block (`ponton bench-kb`
     compares with and without them)."""
-    global _decline_version
     _without_off_topic.append(True)
-    _decline_version += 1
+    forget()
     try:
         yield
     finally:
         _without_off_topic.pop()
-        _decline_version += 1
+        forget()
 
 
 DEFAULT_OFF_TOPIC_FROM = 200
@@ -105,7 +113,6 @@ def _off_topic(lang: str) -> tuple[str, ...]:
 
 
 _decline: dict[str, tuple[str, ...]] = {}
-_decline_version = 0
 
 
 @contextmanager
@@ -113,10 +120,9 @@ def declining(lang: str, texts: Sequence[str]) -> Iterator[None]:
     """Train the `lang` model, while inside the block, with these examples of
     messages to decline (label "oos"); the benchmark uses it for the
     out-of-scope rows of a training file."""
-    global _decline_version
     previous = _decline.get(lang)
     _decline[lang] = tuple(texts)
-    _decline_version += 1
+    forget()
     try:
         yield
     finally:
@@ -124,7 +130,7 @@ def declining(lang: str, texts: Sequence[str]) -> Iterator[None]:
             _decline.pop(lang, None)
         else:
             _decline[lang] = previous
-        _decline_version += 1
+        forget()
 
 
 # The current model -------------------------------------------------------------------
@@ -134,7 +140,6 @@ def declining(lang: str, texts: Sequence[str]) -> Iterator[None]:
 class _Fingerprint:
     published: int
     last_change: datetime | None
-    decline_version: int
     encoder: str
 
 
@@ -156,7 +161,6 @@ def _fingerprint(lang: str, encoder: Encoder | None) -> _Fingerprint:
     return _Fingerprint(
         published=figures["published"] or 0,
         last_change=figures["last_change"],
-        decline_version=_decline_version,
         encoder=encoder.name if encoder is not None else "",
     )
 
@@ -178,19 +182,65 @@ def _build(lang: str, fingerprint: _Fingerprint, encoder: Encoder | None) -> _Cu
 
 
 def current_model(lang: str) -> IntentModel | None:
-    """The model of the published knowledge base in `lang`, rebuilt when it
-    changed; None when no article is published in that language."""
+    """The model of the published knowledge base in `lang`; None when no article is
+    published in that language. When the knowledge base changed, the model in use
+    answers until its successor is ready (setting PONTON_ASSISTANT_REBUILD_IN_BACKGROUND,
+    True by default; tests turn it off to read the new model at once)."""
     current = _current.get(lang)
     if current is not None and time.monotonic() - current.checked_at < _check_seconds():
         return current.model
+    encoder = configured_encoder()
+    fingerprint = _fingerprint(lang, encoder)
+    if current is not None and current.fingerprint == fingerprint:
+        current.checked_at = time.monotonic()
+        return current.model
+    if (
+        current is not None
+        and current.model is not None
+        and current.fingerprint.encoder == fingerprint.encoder
+        and _in_background()
+    ):
+        current.checked_at = time.monotonic()  # the others answer without asking again
+        _rebuild_in_background(lang)
+        return current.model
     with _lock:  # one rebuild at a time; the others wait for its result
-        encoder = configured_encoder()
-        fingerprint = _fingerprint(lang, encoder)
         current = _current.get(lang)
         if current is not None and current.fingerprint == fingerprint:
-            current.checked_at = time.monotonic()
             return current.model
         return _build(lang, fingerprint, encoder).model
+
+
+def _in_background() -> bool:
+    return bool(getattr(settings, "PONTON_ASSISTANT_REBUILD_IN_BACKGROUND", True))
+
+
+_rebuilding: dict[str, threading.Thread] = {}
+_starting = threading.Lock()  # not _lock, which a rebuild holds for seconds
+
+
+def _rebuild_in_background(lang: str) -> threading.Thread:
+    """Start rebuilding the `lang` model in a thread, unless one already does."""
+    with _starting:
+        running = _rebuilding.get(lang)
+        if running is not None and running.is_alive():
+            return running
+        thread = threading.Thread(
+            target=_rebuild, args=(lang,), name=f"assistant-rebuild-{lang}", daemon=True
+        )
+        _rebuilding[lang] = thread
+        thread.start()
+        return thread
+
+
+def _rebuild(lang: str) -> None:
+    try:
+        with _lock:
+            encoder = configured_encoder()
+            _build(lang, _fingerprint(lang, encoder), encoder)
+    except Exception:  # the model in use goes on answering; the next check tries again
+        logger.exception("The assistant's %s model could not be rebuilt.", lang)
+    finally:
+        connection.close()
 
 
 def retrain(lang: str) -> IntentModel:

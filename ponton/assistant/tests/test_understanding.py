@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from ponton.accounts.models import User
 from ponton.assistant import knowledge_model
@@ -209,6 +211,35 @@ def test_the_model_learns_an_article_as_soon_as_it_is_published(kb: KB, agent: U
     assert before.predict("code parrainage ami").top != str(kb.draft.pk)
 
     set_status(kb.draft_fr, Status.PUBLISHED, author=agent)
+
+    after = knowledge_model.current_model("fr")
+    assert after is not None and after is not before
+    assert after.predict("code de parrainage pour un ami").top == str(kb.draft.pk)
+
+
+def test_customers_do_not_wait_for_the_rebuild_an_edit_calls_for(
+    transactional_db: None, kb: KB, agent: User, settings: Any
+) -> None:
+    """As an app process runs: the model in use answers while its successor is trained in
+    a thread, which takes seconds on a real knowledge base."""
+    settings.PONTON_ASSISTANT_REBUILD_IN_BACKGROUND = True
+    before = knowledge_model.current_model("fr")
+    set_status(kb.draft_fr, Status.PUBLISHED, author=agent)
+
+    answered: list[IntentModel | None] = []
+
+    def ask() -> None:
+        try:
+            answered.append(knowledge_model.current_model("fr"))
+        finally:
+            connection.close()
+
+    with knowledge_model._lock:  # what a rebuild holds while it trains
+        customer = threading.Thread(target=ask)
+        customer.start()
+        customer.join(timeout=10)
+        assert answered == [before]
+    knowledge_model._rebuilding["fr"].join(timeout=60)
 
     after = knowledge_model.current_model("fr")
     assert after is not None and after is not before
