@@ -314,6 +314,7 @@ class EncoderReading:
     question means, by the sentence encoder; nothing without an encoder."""
 
     name = "encoder"
+    judges_scope = False  # the nearest passages of nonsense are near enough
 
     def rank(self, query: str, *, lang: str, limit: int) -> list[int]:
         encoder = configured_encoder()
@@ -330,6 +331,7 @@ class AssistantReading:
     an encoder: without one the lexical model reads the same words as full text does."""
 
     name = "assistant"
+    judges_scope = True  # it declines what is not the knowledge base's
 
     def rank(self, query: str, *, lang: str, limit: int) -> list[int]:
         if configured_encoder() is None:

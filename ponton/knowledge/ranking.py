@@ -22,6 +22,13 @@ class Reading(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def judges_scope(self) -> bool:
+        """Whether this reading answers only what the knowledge base is about (and says
+        nothing otherwise), rather than always naming the nearest articles: a question
+        that shares no word with any article is answered only when such a reading does."""
+        ...
+
     def rank(self, query: str, *, lang: str, limit: int) -> list[int]:
         """Ids of articles that answer `query` in `lang`, best first, at most `limit`;
         empty when this reading has nothing to say. Visibility is not its business:

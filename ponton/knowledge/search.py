@@ -416,16 +416,18 @@ def find(
     by_article = {t.article_id: t for t, _ in matched}
     scores = {t.article_id: score for t, score in matched}
     readings = [(FULL_TEXT_WEIGHT, order)]
-    # Words no article uses are no question of the help center's ("zzzqqq"): the nearest
-    # meaning would be a guess, and the no-result page's way to a person serves better.
-    if fuse and parsed.known:
+    if fuse:
         if len(parsed.groups) + bool(parsed.prefix) <= 2:
             readings = [(KEYWORD_FULL_TEXT_WEIGHT, order)]
-        for registered in ranking.registered():
-            ranked = registered.reading.rank(query, lang=lang, limit=READING_LIMIT)
-            if ranked:
-                readings.append((registered.weight, ranked))
-        by_article.update(_visible(_others(readings, by_article), lang, viewer))
+        others = [
+            (r, r.reading.rank(query, lang=lang, limit=READING_LIMIT)) for r in ranking.registered()
+        ]
+        # Words no article uses ("zzzqqq", "recette de la tarte tatin") would get the
+        # nearest meaning as a guess, where the no-result page's way to a person serves
+        # better; unless a reading that judges what is ours answers ("où en est mon paquet").
+        if parsed.known or any(ranked and r.reading.judges_scope for r, ranked in others):
+            readings += [(r.weight, ranked) for r, ranked in others if ranked]
+            by_article.update(_visible(_others(readings, by_article), lang, viewer))
     fused: dict[int, float] = defaultdict(float)
     for weight, ranked in readings:
         for rank, article_id in enumerate(ranked):

@@ -67,6 +67,18 @@ def test_search_by_meaning_never_shows_an_article_the_reader_may_not_see(
 def test_nonsense_finds_nothing_so_the_page_offers_a_person(kb: KB, e5: E5Encoder) -> None:
     _run_tasks()
     assert search.search("zzzqqq wxyzt", lang="fr", viewer=Viewer()) == []
+    assert search.search("recette de la tarte tatin", lang="fr", viewer=Viewer()) == []
+
+
+def test_a_question_in_words_no_article_uses_is_answered_by_its_meaning(
+    kb: KB, e5: E5Encoder
+) -> None:
+    """The encoder alone names its nearest articles for anything; the assistant answers
+    only what is the knowledge base's, so its word lets meaning alone answer."""
+    _run_tasks()
+    question = "j'ai zappé mon sésame"
+    assert not search.search(question, lang="fr", viewer=Viewer(), fuse=False)
+    assert _first(question) == kb.password.pk
 
 
 def _passages(translation_id: int) -> list[tuple[str, str]]:
