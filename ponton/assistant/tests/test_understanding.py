@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from ponton.accounts.models import User
-from ponton.assistant import knowledge_model
+from ponton.assistant import benchmark, knowledge_model
 from ponton.assistant.understanding import OOS, IntentModel, Prediction
 from ponton.conftest import KB
 from ponton.knowledge import search
@@ -314,11 +314,26 @@ def bench(**options: Any) -> tuple[list[str], dict[str, Any]]:
 FIGURES = {
     "n",
     "top1_accuracy",
+    "top1_closed_set",
     "top3_accuracy",
     "answered_precision",
     "p50_ms",
     "p95_ms",
 }
+
+
+def test_a_declined_message_is_a_miss_but_its_best_article_counts_in_the_closed_set() -> None:
+    result = benchmark.figures(
+        [
+            benchmark.Outcome("card", None, ("card", "pin"), 1.0),
+            benchmark.Outcome("pin", "pin", ("pin",), 1.0),
+            benchmark.Outcome("pin", None, ("card", "pin"), 1.0),
+            benchmark.Outcome("card", "pin", ("pin", "card"), 1.0),
+        ]
+    )
+    assert result["top1_accuracy"] == 0.25
+    assert result["top1_closed_set"] == 0.5
+    assert result["top3_accuracy"] == 1.0
 
 
 def test_bench_intents_prints_every_figure_and_baseline_as_its_last_line(
