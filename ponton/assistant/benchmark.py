@@ -56,6 +56,7 @@ from ponton.knowledge.services import (
     save_article,
     save_translation,
 )
+from ponton.scratch import own_sqlite_database
 
 Row = tuple[str, str]  # (text, label)
 DECLINE_RECALL = 0.90
@@ -316,7 +317,9 @@ def run(options: Options, *, progress: Callable[[str], None] = print) -> dict[st
     lang, train, test = options.lang, options.train, options.test
     oos_train = [t for t, label in train if label == OOS]
     result: dict[str, Any] = {}
-    with _rolled_back(), ExitStack() as stack:
+    with own_sqlite_database() as own, _rolled_back(), ExitStack() as stack:
+        if own:
+            progress("on a SQLite database of its own, so the app's stays free")
         knowledge_model.forget()
         started = time.perf_counter()
         hidden = set_aside_the_knowledge_base()

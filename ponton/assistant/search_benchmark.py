@@ -36,6 +36,7 @@ from ponton.assistant.models import Passage, PassageKind
 from ponton.knowledge import benchmark, search
 from ponton.knowledge.models import Article, ArticleTranslation, Status
 from ponton.knowledge.portability import import_folder
+from ponton.scratch import own_sqlite_database
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "search-questions.tsv"
 
@@ -220,7 +221,9 @@ def run(
 ) -> dict[str, object]:
     encoder = configured_encoder()
     result: dict[str, object] = {"encoder": encoder.name if encoder is not None else "lexical"}
-    with transaction.atomic():
+    with own_sqlite_database() as own, transaction.atomic():
+        if own:
+            progress("on a SQLite database of its own, so the app's stays free")
         _ensure_demo_kb()
         started = time.perf_counter()
         result["quality"] = quality(read_questions(questions_path))

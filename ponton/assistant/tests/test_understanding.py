@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import threading
 import zlib
 from collections.abc import Sequence
@@ -413,3 +414,32 @@ def test_bench_intents_measures_its_own_articles_whatever_the_database_holds(
         set_status(translation, Status.DRAFT, author=agent)
     _, alone = bench(train=str(train), test=str(test))
     assert without_timings(alongside_the_help_center) == without_timings(alone)
+
+
+def test_bench_intents_leaves_a_shared_sqlite_database_free_for_the_app(
+    transactional_db: None, kb: KB
+) -> None:
+    """Its rolled-back transaction would hold SQLite's only write lock for minutes: every
+    page of an app on the same file would answer 503 meanwhile."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL does not lock others out for a rolled-back transaction")
+    shared = connection.settings_dict["NAME"]
+    locked: list[bool] = []
+
+    def try_to_write(line: str) -> None:
+        app = sqlite3.connect(shared, timeout=0)
+        try:
+            app.execute("BEGIN IMMEDIATE")
+            app.rollback()
+            locked.append(False)
+        except sqlite3.OperationalError:
+            locked.append(True)
+        finally:
+            app.close()
+
+    rows = small_examples()
+    benchmark.run(benchmark.Options(train=rows, test=rows[:5]), progress=try_to_write)
+
+    assert locked and not any(locked)
+    assert connection.settings_dict["NAME"] == shared
+    assert ArticleTranslation.objects.filter(article=kb.password).exists()

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Measure the assistant's understanding on CSV files (text,category; category 'oos' = "
         "decline), against the database's full-text search and BM25. Builds a knowledge base "
-        "in a transaction that is rolled back; prints one JSON object last."
+        "in a transaction that is rolled back (on SQLite, in a database of its own, so the "
+        "app's stays free); prints one JSON object last."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
