@@ -422,9 +422,9 @@ def find(
         others = [
             (r, r.reading.rank(query, lang=lang, limit=READING_LIMIT)) for r in ranking.registered()
         ]
-        # Words no article uses ("zzzqqq", "recette de la tarte tatin") would get the
-        # nearest meaning as a guess, where the no-result page's way to a person serves
-        # better; unless a reading that judges what is ours answers ("où en est mon paquet").
+        # Words no article uses, even once corrected ("zzzqqq"), would get the nearest
+        # meaning as a guess, where the no-result page's way to a person serves better;
+        # unless a reading that judges what is ours answers ("où en est mon paquet").
         if parsed.known or any(ranked and r.reading.judges_scope for r, ranked in others):
             readings += [(r.weight, ranked) for r, ranked in others if ranked]
             by_article.update(_visible(_others(readings, by_article), lang, viewer))
