@@ -331,7 +331,12 @@ class AssistantReading:
     an encoder: without one the lexical model reads the same words as full text does."""
 
     name = "assistant"
-    judges_scope = True  # it declines what is not the knowledge base's
+
+    @property
+    def judges_scope(self) -> bool:
+        """With an encoder it declines what is not the knowledge base's; without one it
+        has nothing to say."""
+        return configured_encoder() is not None
 
     def rank(self, query: str, *, lang: str, limit: int) -> list[int]:
         if configured_encoder() is None:

@@ -24,9 +24,11 @@ class Reading(Protocol):
 
     @property
     def judges_scope(self) -> bool:
-        """Whether this reading answers only what the knowledge base is about (and says
-        nothing otherwise), rather than always naming the nearest articles: a question
-        that shares no word with any article is answered only when such a reading does."""
+        """Whether this reading, now, answers only what the knowledge base is about and
+        says nothing otherwise, rather than always naming the nearest articles. A question
+        that shares no word with any article is answered only when such a reading answers
+        it, and one whose every word matches only once corrected is declined when such a
+        reading declines it."""
         ...
 
     def rank(self, query: str, *, lang: str, limit: int) -> list[int]:

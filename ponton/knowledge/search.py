@@ -247,6 +247,7 @@ class ParsedQuery:
     prefix: str = ""
     all_words: bool = False  # suggestions narrow as the customer types; search stays lenient
     known: bool = False  # some word is one the articles use (or a typo of one)
+    typed: bool = False  # some word is one the articles use as typed, not only once corrected
 
     @property
     def empty(self) -> bool:
@@ -276,16 +277,17 @@ def parse_query(query: str, lang: str, *, as_you_type: bool = False) -> ParsedQu
             prefix = ""
     vocabulary = _vocabulary(lang)
     groups: list[tuple[str, ...]] = []
-    known = bool(prefix)
+    known = as_typed = bool(prefix)
     for word in content:
         alternatives = [word]
         if word not in vocabulary.frequency and len(word) >= 4 and not word.isdigit():
             alternatives += [
                 c for c in vocabulary.corrections(word) if not text.is_stop_word(c, lang)
             ][:2]
-        known = known or word in vocabulary.frequency or len(alternatives) > 1
+        as_typed = as_typed or word in vocabulary.frequency
+        known = known or as_typed or len(alternatives) > 1
         groups.append(tuple(dict.fromkeys(text.stem(a, lang) for a in alternatives)))
-    return ParsedQuery(tuple(groups), prefix, all_words=as_you_type, known=known)
+    return ParsedQuery(tuple(groups), prefix, all_words=as_you_type, known=known, typed=as_typed)
 
 
 def _fts5_query(parsed: ParsedQuery) -> str:
@@ -422,10 +424,18 @@ def find(
         others = [
             (r, r.reading.rank(query, lang=lang, limit=READING_LIMIT)) for r in ranking.registered()
         ]
+        judged = [ranked for r, ranked in others if r.reading.judges_scope]
+        vouched = any(judged)
+        # A question whose every word is a typo of the articles' words is rather one that
+        # is not ours ("recette de la tarte tatin" read as "carte", "rejeté"), when a
+        # reading that judges what is ours declines it: the no-result page's way to a
+        # person serves better than matches the customer never typed.
+        if judged and not vouched and not parsed.typed and len(parsed.groups) > 1:
+            return Results([], 0)
         # Words no article uses, even once corrected ("zzzqqq"), would get the nearest
-        # meaning as a guess, where the no-result page's way to a person serves better;
-        # unless a reading that judges what is ours answers ("où en est mon paquet").
-        if parsed.known or any(ranked and r.reading.judges_scope for r, ranked in others):
+        # meaning as a guess; unless a reading that judges what is ours answers ("où en
+        # est mon paquet").
+        if parsed.known or vouched:
             readings += [(r.weight, ranked) for r, ranked in others if ranked]
             by_article.update(_visible(_others(readings, by_article), lang, viewer))
     fused: dict[int, float] = defaultdict(float)

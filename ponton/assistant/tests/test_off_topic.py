@@ -17,6 +17,7 @@ from ponton.assistant import knowledge_model
 from ponton.assistant.encoders import E5Encoder
 from ponton.conftest import KB
 from ponton.connectors.tests.test_webchat_api import action_ids, last_assistant_turn, start_chat
+from ponton.knowledge import search
 
 # None of these is in data/off_topic.*.txt.
 OFF_TOPIC = [
@@ -152,3 +153,16 @@ def test_bench_kb_names_the_line_of_an_unknown_article(kb: KB, tmp_path: Path) -
 
     with pytest.raises(CommandError, match="line 2: no article no-such-article"):
         call_command("bench_kb", data=str(data), stdout=StringIO())
+
+
+def test_search_does_not_read_an_off_topic_question_as_typos_of_the_articles_words(
+    kb: KB, e5: E5Encoder
+) -> None:
+    """ "fracture" is one letter from "facture": a typo of ours, unless the assistant
+    declines the question. A lone word keeps its correction."""
+    viewer = search.Viewer()
+    question = "fracture du poignet"
+    assert search.search(question, lang="fr", viewer=viewer, fuse=False)
+    assert search.search(question, lang="fr", viewer=viewer) == []
+    hits = search.search("factrue", lang="fr", viewer=viewer)
+    assert hits and hits[0].translation.article_id == kb.invoice.pk
