@@ -234,9 +234,9 @@ def _rebuild_in_background(lang: str) -> threading.Thread:
 
 def _rebuild(lang: str) -> None:
     try:
-        with _lock:
-            encoder = configured_encoder()
-            _build(lang, _fingerprint(lang, encoder), encoder)
+        retrain(lang)
+    except LookupError:
+        pass  # nothing is published in `lang` any more: there is no model now
     except Exception:  # the model in use goes on answering; the next check tries again
         logger.exception("The assistant's %s model could not be rebuilt.", lang)
     finally:
